@@ -1,0 +1,48 @@
+# Yuchi: `make demo` runs the whole pipeline on generated data; `make test` runs the test suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export YUCHI_HOME ?= $(CURDIR)/.yuchi
+export DAGSTER_HOME ?= $(YUCHI_HOME)/dagster
+PEOPLE ?= 5000
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install prepare demo data materialize summary ui test lint clean
+
+$(INSTALLED): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip setuptools wheel
+	$(BIN)/pip install -q -e ".[dev,postgres]"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+# Parse the dbt project into its manifest (the prepare step; nothing runs dbt at import time).
+prepare: install
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/transform/project.py
+
+data: install
+	$(BIN)/yuchi-demo-data --people $(PEOPLE) --clean
+
+materialize: prepare
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+
+summary: install
+	$(BIN)/yuchi-demo-summary
+
+demo: data materialize summary
+
+ui: prepare
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+test: prepare
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(YUCHI_HOME) dbt_project/target dbt_project/logs

@@ -1,0 +1,3 @@
+from connectors.demo.cli import main
+
+main()

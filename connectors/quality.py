@@ -1,0 +1,73 @@
+"""Great Expectations suites for the raw tables, derived from each channel's landing contract.
+
+Kept free of Dagster so a script or notebook can validate a raw table the same way the asset checks do.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from connectors.sources.contract import Entity
+
+E164 = r"^\+[1-9][0-9]{6,14}$"
+EMAIL = r"^[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}$"
+
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+@dataclass
+class SuiteResult:
+    """The outcome of one suite on one table: overall success and each expectation's result."""
+
+    success: bool
+    results: list[dict]
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.results if not r["success"]]
+
+
+def expectations_for(entity: Entity) -> list[gxe.Expectation]:
+    """Gives the expectations a raw table must meet: required fields present, identifiers well formed."""
+    suite: list[gxe.Expectation] = [
+        gxe.ExpectColumnValuesToNotBeNull(column="_record_hash"),
+        gxe.ExpectColumnValuesToNotBeNull(column="_source_file"),
+    ]
+    suite += [gxe.ExpectColumnValuesToNotBeNull(column=f.name) for f in entity.fields if f.required]
+    for ident in entity.identifier_fields:
+        column = f"{ident.name}_normalized"
+        if ident.id_type == "phone":
+            suite.append(gxe.ExpectColumnValuesToMatchRegex(column=column, regex=E164))
+        elif ident.id_type == "email":
+            suite.append(gxe.ExpectColumnValuesToMatchRegex(column=column, regex=EMAIL))
+    suite += [gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(values))
+              for name, values in entity.allowed_values.items()]
+    return suite
+
+
+def validate_frame(entity: Entity, frame: pd.DataFrame) -> SuiteResult:
+    """Runs the entity's suite on a frame of its raw table with an ephemeral GX context."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    source = context.data_sources.add_pandas(name=f"raw_{entity.table}")
+    asset = source.add_dataframe_asset(name=entity.table)
+    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
+    suite = gx.ExpectationSuite(name=f"raw_{entity.table}", expectations=expectations_for(entity))
+    outcome = batch.validate(suite)
+    results = [
+        {
+            "expectation": r.expectation_config.type,
+            "column": r.expectation_config.kwargs.get("column"),
+            "success": bool(r.success),
+            "unexpected_count": r.result.get("unexpected_count"),
+            "partial_unexpected": [str(v) for v in (r.result.get("partial_unexpected_list") or [])[:5]],
+        }
+        for r in outcome.results
+    ]
+    return SuiteResult(success=all(r["success"] for r in results), results=results)

@@ -1,0 +1,45 @@
+"""Where Yuchi reads and writes: every path derives from environment variables with working defaults.
+
+Resolved at call time, never at import time, so tests and the Dagster UI can point a run elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class YuchiPaths:
+    """The folders and files one Yuchi installation uses."""
+
+    home: Path
+    warehouse: Path
+    crm_url: str
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def ground_truth(self) -> Path:
+        return self.home / "ground_truth"
+
+    @property
+    def models(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+
+def resolve_paths(home: str | os.PathLike | None = None) -> YuchiPaths:
+    """Gives the paths of this installation from YUCHI_HOME, YUCHI_WAREHOUSE and YUCHI_CRM_URL."""
+    home_path = Path(home or os.environ.get("YUCHI_HOME") or REPO_ROOT / ".yuchi").resolve()
+    warehouse = Path(os.environ.get("YUCHI_WAREHOUSE") or home_path / "warehouse.duckdb").resolve()
+    crm_url = os.environ.get("YUCHI_CRM_URL") or f"sqlite:///{home_path / 'crm.db'}"
+    return YuchiPaths(home=home_path, warehouse=warehouse, crm_url=crm_url)

@@ -1,0 +1,14 @@
+"""The one DbtProject shared by the dbt assets and the dbt CLI resource.
+
+Its manifest is made by a prepare step (`make prepare`, which runs `dagster-dbt project prepare-and-package`),
+or by `dagster dev` through prepare_if_dev(); nothing runs dbt at import time.
+"""
+
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
