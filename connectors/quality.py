@@ -46,8 +46,10 @@ def expectations_for(entity: Entity) -> list[gxe.Expectation]:
             suite.append(gxe.ExpectColumnValuesToMatchRegex(column=column, regex=E164))
         elif ident.id_type == "email":
             suite.append(gxe.ExpectColumnValuesToMatchRegex(column=column, regex=EMAIL))
-    suite += [gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(values))
-              for name, values in entity.allowed_values.items()]
+    suite += [
+        gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(values))
+        for name, values in entity.allowed_values.items()
+    ]
     return suite
 
 

@@ -7,8 +7,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 NUMERIC = (
-    "n_events", "n_form_submits", "n_demo_requests", "n_whitepaper_downloads", "n_webinar_registrations",
-    "n_webinars_attended", "webinar_minutes", "n_wechat_events", "channels_touched", "days_since_last_touch",
+    "n_events",
+    "n_form_submits",
+    "n_demo_requests",
+    "n_whitepaper_downloads",
+    "n_webinar_registrations",
+    "n_webinars_attended",
+    "webinar_minutes",
+    "n_wechat_events",
+    "channels_touched",
+    "days_since_last_touch",
     "active_days_span",
 )
 CATEGORICAL = ("industry", "company_size", "title_seniority", "city")
@@ -27,7 +35,12 @@ class FeatureSet:
         return [*self.numeric, *self.categorical]
 
 
-def feature_frame(traits: pd.DataFrame, contacts: pd.DataFrame, features: FeatureSet = FeatureSet()) -> pd.DataFrame:
+DEFAULT_FEATURES = FeatureSet()
+
+
+def feature_frame(
+    traits: pd.DataFrame, contacts: pd.DataFrame, features: FeatureSet = DEFAULT_FEATURES
+) -> pd.DataFrame:
     """Gives one row per contact_id with the model's feature columns, numeric gaps as 0 and categories as 'unknown'."""
     frame = contacts[["contact_id", *[c for c in features.categorical if c in contacts]]].merge(
         traits[["contact_id", *[c for c in features.numeric if c in traits]]], on="contact_id", how="left"

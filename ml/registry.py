@@ -37,9 +37,15 @@ def register(models_dir: Path, model: TrainedModel, champion_roc_auc: float | No
     folder.mkdir(parents=True, exist_ok=True)
     joblib.dump(model.pipeline, folder / "model.joblib")
     metadata = {
-        "model": MODEL_NAME, "version": version, "algorithm": model.name, "metrics": model.metrics,
-        "features": asdict(model.features), "data_hash": model.data_hash, "n_train": model.n_train,
-        "n_holdout": model.n_holdout, "trained_at": datetime.now(UTC).isoformat(),
+        "model": MODEL_NAME,
+        "version": version,
+        "algorithm": model.name,
+        "metrics": model.metrics,
+        "features": asdict(model.features),
+        "data_hash": model.data_hash,
+        "n_train": model.n_train,
+        "n_holdout": model.n_holdout,
+        "trained_at": datetime.now(UTC).isoformat(),
     }
     promoted = champion_roc_auc is None or model.metrics["roc_auc"] >= champion_roc_auc
     metadata["promoted"] = promoted

@@ -49,8 +49,11 @@ def score(pipeline, features: FeatureSet, frame: pd.DataFrame, top_n: int = 3) -
     order = np.argsort(-effects, axis=1)[:, :top_n]
     factors = []
     for i in range(len(frame)):
-        words = [PHRASES.get(features.columns[j], features.columns[j] + ": {v}").format(v=X.iat[i, j])
-                 for j in order[i] if effects[i, j] > 0.005]
+        words = [
+            PHRASES.get(features.columns[j], features.columns[j] + ": {v}").format(v=X.iat[i, j])
+            for j in order[i]
+            if effects[i, j] > 0.005
+        ]
         factors.append("; ".join(words))
     result = pd.DataFrame({"contact_id": frame["contact_id"].to_numpy(), "probability": probability.round(6)})
     result["percentile"] = (result["probability"].rank(pct=True, method="max") * 100).round(1)

@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from ml.features import LABEL, FeatureSet
+from ml.features import DEFAULT_FEATURES, LABEL, FeatureSet
 
 MIN_POSITIVES = 20
 MIN_ROWS = 200
@@ -41,21 +41,33 @@ class TrainedModel:
 
 def _gradient_boosting(features: FeatureSet) -> Pipeline:
     encode = ColumnTransformer(
-        [("categories", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), list(features.categorical))],
+        [
+            (
+                "categories",
+                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
+                list(features.categorical),
+            )
+        ],
         remainder="passthrough",
     )
     n_cat = len(features.categorical)
     booster = HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.06, max_leaf_nodes=15, l2_regularization=1.0,
-        categorical_features=list(range(n_cat)), random_state=0,
+        max_iter=200,
+        learning_rate=0.06,
+        max_leaf_nodes=15,
+        l2_regularization=1.0,
+        categorical_features=list(range(n_cat)),
+        random_state=0,
     )
     return Pipeline([("encode", encode), ("model", CalibratedClassifierCV(booster, method="isotonic", cv=3))])
 
 
 def _logistic(features: FeatureSet) -> Pipeline:
     encode = ColumnTransformer(
-        [("categories", OneHotEncoder(handle_unknown="ignore"), list(features.categorical)),
-         ("numbers", StandardScaler(), list(features.numeric))],
+        [
+            ("categories", OneHotEncoder(handle_unknown="ignore"), list(features.categorical)),
+            ("numbers", StandardScaler(), list(features.numeric)),
+        ],
     )
     return Pipeline([("encode", encode), ("model", LogisticRegression(max_iter=1000, C=0.5))])
 
@@ -68,7 +80,8 @@ def evaluate(y_true: np.ndarray, probability: np.ndarray) -> dict[str, float]:
     bins = np.minimum((probability * 10).astype(int), 9)
     ece = sum(
         abs(probability[bins == b].mean() - y_true[bins == b].mean()) * np.mean(bins == b)
-        for b in range(10) if np.any(bins == b)
+        for b in range(10)
+        if np.any(bins == b)
     )
     return {
         "roc_auc": float(roc_auc_score(y_true, probability)),
@@ -87,7 +100,7 @@ def data_hash(frame: pd.DataFrame) -> str:
 
 
 def train(
-    frame: pd.DataFrame, features: FeatureSet = FeatureSet(), seed: int = 0
+    frame: pd.DataFrame, features: FeatureSet = DEFAULT_FEATURES, seed: int = 0
 ) -> tuple[list[TrainedModel], pd.DataFrame]:
     """Trains the challenger and the baseline on a stratified split; gives both (best first) and the holdout."""
     positives = int(frame[LABEL].sum())

@@ -15,7 +15,9 @@ LAYERS = ("raw", "quarantine", "staging", "intermediate", "marts", "activation")
 def _tables(conn: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
     rows = conn.execute(
         "select table_name from information_schema.tables where table_schema = ? and table_name not like '\\_%' "
-        "escape '\\' order by 1", [schema]).fetchall()
+        "escape '\\' order by 1",
+        [schema],
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -36,7 +38,8 @@ def render(home: str | None = None) -> str:
         out.append(f"\nContacts resolved: {contacts:,} from {identifiers:,} identifiers")
         out.append(f"MQLs: {mqls:,}")
         stages = conn.execute(
-            "select lifecycle_stage, count(*) from marts.lead_scores group by 1 order by 2 desc").fetchall()
+            "select lifecycle_stage, count(*) from marts.lead_scores group by 1 order by 2 desc"
+        ).fetchall()
         out.append("Lifecycle stages: " + ", ".join(f"{s} {n:,}" for s, n in stages))
         out.append("\nTop 10 leads")
         top = conn.execute(
@@ -44,7 +47,8 @@ def render(home: str | None = None) -> str:
             "s.lifecycle_stage, s.score_explanation, p.probability, p.top_factors "
             "from marts.lead_scores s join marts.dim_contacts c using (contact_id) "
             "left join marts.predicted_lead_scores p using (contact_id) "
-            "order by s.total_score desc, s.contact_id limit 10").fetchall()
+            "order by s.total_score desc, s.contact_id limit 10"
+        ).fetchall()
         for cid, name, company, total, stage, why, prob, factors in top:
             predicted = f"{prob:.0%}" if prob is not None else "n/a"
             out.append(f"  {total:>5.0f}  {name} ({company}) [{stage}] predicted {predicted}  {cid}")
@@ -52,16 +56,25 @@ def render(home: str | None = None) -> str:
             if factors:
                 out.append(f"         model: {factors}")
         if "segment_memberships" in _tables(conn, "marts"):
-            sizes = conn.execute("select segment, count(*) from marts.segment_memberships group by 1").fetchall()
+            sizes = conn.execute(
+                "select segment, count(*) from marts.segment_memberships group by 1"
+            ).fetchall()
             out.append("\nSegments: " + ", ".join(f"{s} {n:,}" for s, n in sizes))
         else:
-            out.append("\nSegments: MQL (sales) %s, nurture %s" % (f"{mqls:,}", f"{contacts - mqls:,}"))
-        runs = conn.execute(
-            "select destination, planned, created, updated, unchanged from activation.sync_runs "
-            "order by finished_at desc limit 1").fetchall() if "sync_runs" in _tables(conn, "activation") else []
+            out.append(f"\nSegments: MQL (sales) {mqls:,}, nurture {contacts - mqls:,}")
+        runs = (
+            conn.execute(
+                "select destination, planned, created, updated, unchanged from activation.sync_runs "
+                "order by finished_at desc limit 1"
+            ).fetchall()
+            if "sync_runs" in _tables(conn, "activation")
+            else []
+        )
     for destination, planned, created, updated, unchanged in runs:
-        out.append(f"Records synced to {destination}: {planned:,} planned, {created:,} created, "
-                   f"{updated:,} updated, {unchanged:,} unchanged")
+        out.append(
+            f"Records synced to {destination}: {planned:,} planned, {created:,} created, "
+            f"{updated:,} updated, {unchanged:,} unchanged"
+        )
     engine = sa.create_engine(paths.crm_url)
     try:
         with engine.connect() as crm:

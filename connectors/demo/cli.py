@@ -13,13 +13,23 @@ from connectors.settings import resolve_paths
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="yuchi-demo-data", description=__doc__)
-    parser.add_argument("--people", type=int, default=DemoConfig.people, help="how many people (default %(default)s)")
+    parser.add_argument(
+        "--people", type=int, default=DemoConfig.people, help="how many people (default %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=DemoConfig.seed)
     parser.add_argument("--days", type=int, default=DemoConfig.days)
-    parser.add_argument("--junk-rate", type=float, default=DemoConfig.junk_rate,
-                        help="share of form submissions carrying a shared junk phone or email")
-    parser.add_argument("--invalid-rate", type=float, default=DemoConfig.invalid_rate,
-                        help="share of records deliberately broken (they must land in quarantine)")
+    parser.add_argument(
+        "--junk-rate",
+        type=float,
+        default=DemoConfig.junk_rate,
+        help="share of form submissions carrying a shared junk phone or email",
+    )
+    parser.add_argument(
+        "--invalid-rate",
+        type=float,
+        default=DemoConfig.invalid_rate,
+        help="share of records deliberately broken (they must land in quarantine)",
+    )
     parser.add_argument("--home", help="YUCHI_HOME to write into (default: $YUCHI_HOME or .yuchi/)")
     parser.add_argument("--clean", action="store_true", help="remove landing/ and ground_truth/ first")
     args = parser.parse_args(argv)
@@ -27,12 +37,22 @@ def main(argv: list[str] | None = None) -> None:
     if args.clean:
         for folder in (paths.landing, paths.ground_truth):
             shutil.rmtree(folder, ignore_errors=True)
-    config = DemoConfig(people=args.people, seed=args.seed, days=args.days, junk_rate=args.junk_rate,
-                        invalid_rate=args.invalid_rate)
+    config = DemoConfig(
+        people=args.people,
+        seed=args.seed,
+        days=args.days,
+        junk_rate=args.junk_rate,
+        invalid_rate=args.invalid_rate,
+    )
     started = time.perf_counter()
     summary = generate(config, paths.home)
-    print(json.dumps(summary | {"landing": str(paths.landing), "seconds": round(time.perf_counter() - started, 1)},
-                     indent=2, ensure_ascii=False))
+    print(
+        json.dumps(
+            summary | {"landing": str(paths.landing), "seconds": round(time.perf_counter() - started, 1)},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

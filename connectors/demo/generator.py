@@ -25,9 +25,13 @@ from connectors.sources import ALL_ENTITIES
 
 CHINA = timezone(timedelta(hours=8))
 ENTITIES = {e.table: e for e in ALL_ENTITIES}
-FILE_STEMS = {"web_forms_submissions": "submissions", "wechat_events": "events",
-              "webinars_registrations": "registrations", "webinars_attendance": "attendance",
-              "crm_outcomes": "outcomes"}
+FILE_STEMS = {
+    "web_forms_submissions": "submissions",
+    "wechat_events": "events",
+    "webinars_registrations": "registrations",
+    "webinars_attendance": "attendance",
+    "crm_outcomes": "outcomes",
+}
 NORMALISE = {"phone": ids.normalize_phone, "email": ids.normalize_email}
 
 
@@ -59,7 +63,9 @@ def generate(config: DemoConfig, home: Path) -> dict:
             crm_number += 1
             records.append(outcome)
     records = [r for r in records if r.occurred_at < config.end]
-    records += [_duplicate(r) for r in records if rng.random() < config.duplicate_rate and r.table != "crm_outcomes"]
+    records += [
+        _duplicate(r) for r in records if rng.random() < config.duplicate_rate and r.table != "crm_outcomes"
+    ]
     for record in records:
         if rng.random() < config.invalid_rate:
             _break(record, rng)
@@ -69,14 +75,21 @@ def generate(config: DemoConfig, home: Path) -> dict:
 
 
 def _duplicate(record: Emitted) -> Emitted:
-    return Emitted(record.table, record.occurred_at, dict(record.payload), record.person_id,
-                   identifiers=list(record.identifiers))
+    return Emitted(
+        record.table,
+        record.occurred_at,
+        dict(record.payload),
+        record.person_id,
+        identifiers=list(record.identifiers),
+    )
 
 
 def _break(record: Emitted, rng: random.Random) -> None:
     """Corrupts one record the way real exports go wrong; the loader must quarantine it."""
     entity = ENTITIES[record.table]
-    time_field = next(f.name for f in entity.fields if f.kind in ("timestamp", "epoch_seconds") and f.required)
+    time_field = next(
+        f.name for f in entity.fields if f.kind in ("timestamp", "epoch_seconds") and f.required
+    )
     choice = rng.choice(["timestamp", "required", "identifier", "syntax"])
     if choice == "timestamp":
         record.payload[time_field] = rng.choice(["yesterday", "2026-13-45 25:00", "下午三点"])
@@ -133,9 +146,16 @@ def _write_landing(records: list[Emitted], landing: Path, config: DemoConfig) ->
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         offset = 2 if csv_file else 1
         for i, (record, text) in enumerate(zip(rows, lines[offset - 1 :], strict=True)):
-            truth.append({"source_table": record.table, "source_file": str(path), "source_line": i + offset,
-                          "record_hash": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                          "person_id": record.person_id, "broken": record.invalid_reason or ""})
+            truth.append(
+                {
+                    "source_table": record.table,
+                    "source_file": str(path),
+                    "source_line": i + offset,
+                    "record_hash": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    "person_id": record.person_id,
+                    "broken": record.invalid_reason or "",
+                }
+            )
     return truth
 
 
@@ -154,20 +174,31 @@ def _write_truth(people, records, record_truth, folder: Path, config: DemoConfig
             value = _normalised(id_type, raw)
             if value:
                 owner[(id_type, value)] = record.person_id
-    _write_csv(folder / "identifiers.csv", ["id_type", "id_value", "person_id"],
-               [[t, v, p] for (t, v), p in sorted(owner.items())])
+    _write_csv(
+        folder / "identifiers.csv",
+        ["id_type", "id_value", "person_id"],
+        [[t, v, p] for (t, v), p in sorted(owner.items())],
+    )
     seen = {r.person_id for r in records if not r.invalid_reason}
-    person_rows = [asdict(p) | {"openids": json.dumps(p.openids), "appears_in_data": p.person_id in seen}
-                   for p in people]
+    person_rows = [
+        asdict(p) | {"openids": json.dumps(p.openids), "appears_in_data": p.person_id in seen} for p in people
+    ]
     _write_csv(folder / "people.csv", list(person_rows[0]), [list(r.values()) for r in person_rows])
     _write_csv(folder / "records.csv", list(record_truth[0]), [list(r.values()) for r in record_truth])
-    junk = [("phone", _normalised("phone", p)) for p in mess.JUNK_PHONES] + [("email", e) for e in mess.JUNK_EMAILS]
+    junk = [("phone", _normalised("phone", p)) for p in mess.JUNK_PHONES] + [
+        ("email", e) for e in mess.JUNK_EMAILS
+    ]
     _write_csv(folder / "junk_identifiers.csv", ["id_type", "id_value"], [[t, v] for t, v in junk if v])
     per_table = Counter(r["source_table"] for r in record_truth)
     broken = Counter(r["source_table"] for r in record_truth if r["broken"])
-    summary = {"config": {k: str(v) for k, v in asdict(config).items()}, "people": len(people),
-               "people_in_data": len(seen), "records": dict(per_table), "broken_records": dict(broken),
-               "identifiers": len(owner)}
+    summary = {
+        "config": {k: str(v) for k, v in asdict(config).items()},
+        "people": len(people),
+        "people_in_data": len(seen),
+        "records": dict(per_table),
+        "broken_records": dict(broken),
+        "identifiers": len(owner),
+    }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     return summary
 

@@ -9,19 +9,68 @@ import math
 import random
 from dataclasses import dataclass, field
 
-SURNAMES_ZH = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
-GIVEN_ZH = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉文辉鹏飞婷雪梅晨宇浩然思远佳怡子涵"
-FIRST_EN = ["James", "Mary", "David", "Linda", "Michael", "Susan", "Kevin", "Grace", "Peter", "Helen", "Jason",
-            "Emily", "Eric", "Cindy", "Tony", "Vivian", "Frank", "Sophie", "Leo", "Iris"]
-LAST_EN = ["Wang", "Smith", "Chen", "Johnson", "Liu", "Brown", "Zhang", "Miller", "Huang", "Davis", "Lin", "Wilson"]
+SURNAMES_ZH = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+)
+GIVEN_ZH = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉文辉鹏飞婷雪梅晨宇浩然思远佳怡子涵"
+)
+FIRST_EN = [
+    "James",
+    "Mary",
+    "David",
+    "Linda",
+    "Michael",
+    "Susan",
+    "Kevin",
+    "Grace",
+    "Peter",
+    "Helen",
+    "Jason",
+    "Emily",
+    "Eric",
+    "Cindy",
+    "Tony",
+    "Vivian",
+    "Frank",
+    "Sophie",
+    "Leo",
+    "Iris",
+]
+LAST_EN = [
+    "Wang",
+    "Smith",
+    "Chen",
+    "Johnson",
+    "Liu",
+    "Brown",
+    "Zhang",
+    "Miller",
+    "Huang",
+    "Davis",
+    "Lin",
+    "Wilson",
+]
 
 INDUSTRIES = {  # industry: (weight in the population, fit contribution)
-    "software": (0.18, 0.9), "pharma": (0.12, 0.85), "chemicals": (0.12, 0.75), "semiconductor": (0.08, 0.8),
-    "finance": (0.10, 0.6), "automotive": (0.10, 0.6), "education": (0.10, 0.45), "real_estate": (0.08, 0.4),
-    "retail": (0.07, 0.2), "other": (0.05, 0.1),
+    "software": (0.18, 0.9),
+    "pharma": (0.12, 0.85),
+    "chemicals": (0.12, 0.75),
+    "semiconductor": (0.08, 0.8),
+    "finance": (0.10, 0.6),
+    "automotive": (0.10, 0.6),
+    "education": (0.10, 0.45),
+    "real_estate": (0.08, 0.4),
+    "retail": (0.07, 0.2),
+    "other": (0.05, 0.1),
 }
-COMPANY_SIZES = {"1-49": (0.30, 0.1), "50-199": (0.25, 0.35), "200-999": (0.22, 0.6), "1000-4999": (0.14, 0.85),
-                 "5000+": (0.09, 1.0)}
+COMPANY_SIZES = {
+    "1-49": (0.30, 0.1),
+    "50-199": (0.25, 0.35),
+    "200-999": (0.22, 0.6),
+    "1000-4999": (0.14, 0.85),
+    "5000+": (0.09, 1.0),
+}
 TITLES = {  # seniority: (weight, fit contribution, example titles)
     "c_level": (0.06, 1.0, ["CEO", "CTO", "总经理", "首席信息官"]),
     "vp": (0.07, 0.9, ["VP Sales", "副总裁", "VP of Engineering"]),
@@ -31,7 +80,20 @@ TITLES = {  # seniority: (weight, fit contribution, example titles)
     "student": (0.10, 0.0, ["学生", "Student", "实习生"]),
 }
 CITIES = ["上海", "北京", "深圳", "广州", "杭州", "苏州", "成都", "南京", "武汉", "Shanghai", "Beijing"]
-COMPANY_STEMS = ["华信", "中科", "博远", "Sino", "天成", "恒达", "New Bridge", "瑞康", "Apex", "蓝海", "金石", "Nova"]
+COMPANY_STEMS = [
+    "华信",
+    "中科",
+    "博远",
+    "Sino",
+    "天成",
+    "恒达",
+    "New Bridge",
+    "瑞康",
+    "Apex",
+    "蓝海",
+    "金石",
+    "Nova",
+]
 COMPANY_TAILS = ["科技", "医药", "化工", "Technologies", "集团", "汽车", "教育", "Capital", "半导体", "Labs"]
 PERSONAL_DOMAINS = ["qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com"]
 WECHAT_APPS = ("wx8a1b2c3d4e5f6a7b", "wx1f2e3d4c5b6a7980")  # service account, subscription account
@@ -83,10 +145,29 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
     people: list[Person] = []
     used_phones: set[str] = set()
     used_emails: set[str] = set()
-    prefixes = ["135", "136", "137", "138", "139", "150", "151", "158", "159", "186", "187", "188", "177", "199"]
+    prefixes = [
+        "135",
+        "136",
+        "137",
+        "138",
+        "139",
+        "150",
+        "151",
+        "158",
+        "159",
+        "186",
+        "187",
+        "188",
+        "177",
+        "199",
+    ]
     for i in range(n):
         industry, size, seniority = _pick(rng, INDUSTRIES), _pick(rng, COMPANY_SIZES), _pick(rng, TITLES)
-        company = rng.choice(COMPANY_STEMS) + rng.choice(COMPANY_TAILS) + (f" {i % 97}" if rng.random() < 0.5 else "")
+        company = (
+            rng.choice(COMPANY_STEMS)
+            + rng.choice(COMPANY_TAILS)
+            + (f" {i % 97}" if rng.random() < 0.5 else "")
+        )
         phone = ""
         while not phone or phone in used_phones or phone == "13800138000":
             phone = rng.choice(prefixes) + f"{rng.randrange(10**8):08d}"
@@ -97,13 +178,23 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
             domain = rng.choice(PERSONAL_DOMAINS) if rng.random() < 0.45 else f"corp{i}.com.cn"
             email = f"{local}@{domain}"
         used_emails.add(email)
-        fit = (0.4 * INDUSTRIES[industry][1] + 0.3 * COMPANY_SIZES[size][1] + 0.3 * TITLES[seniority][1])
+        fit = 0.4 * INDUSTRIES[industry][1] + 0.3 * COMPANY_SIZES[size][1] + 0.3 * TITLES[seniority][1]
         intent = rng.betavariate(1.1, 3.5)
         propensity = _sigmoid(-5.2 + 6.0 * intent + 3.0 * fit)
         person = Person(
-            person_id=f"P{i:07d}", name=_name(rng), company=company, industry=industry, company_size=size,
-            seniority=seniority, title=rng.choice(TITLES[seniority][2]), city=rng.choice(CITIES),
-            phone=phone, email=email, fit=round(fit, 4), intent=round(intent, 4), propensity=round(propensity, 4),
+            person_id=f"P{i:07d}",
+            name=_name(rng),
+            company=company,
+            industry=industry,
+            company_size=size,
+            seniority=seniority,
+            title=rng.choice(TITLES[seniority][2]),
+            city=rng.choice(CITIES),
+            phone=phone,
+            email=email,
+            fit=round(fit, 4),
+            intent=round(intent, 4),
+            propensity=round(propensity, 4),
         )
         if rng.random() < 0.7:
             apps = WECHAT_APPS if rng.random() < 0.3 else (rng.choice(WECHAT_APPS),)

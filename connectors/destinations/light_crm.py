@@ -18,16 +18,29 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 SYNCED_COLUMNS = (
-    "full_name", "email", "phone", "company", "title", "city", "lifecycle_stage", "total_score", "fit_points",
-    "engagement_points", "predicted_probability", "score_explanation", "top_factors",
+    "full_name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "city",
+    "lifecycle_stage",
+    "total_score",
+    "fit_points",
+    "engagement_points",
+    "predicted_probability",
+    "score_explanation",
+    "top_factors",
 )
 
 leads = sa.Table(
     "leads",
     metadata,
     sa.Column("contact_id", sa.String(64), primary_key=True),
-    *(sa.Column(name, sa.Float if name.endswith(("score", "points", "probability")) else sa.Text)
-      for name in SYNCED_COLUMNS),
+    *(
+        sa.Column(name, sa.Float if name.endswith(("score", "points", "probability")) else sa.Text)
+        for name in SYNCED_COLUMNS
+    ),
     sa.Column("payload_hash", sa.String(64), nullable=False),
     sa.Column("sales_status", sa.String(32), nullable=False, server_default="new"),
     sa.Column("owner", sa.Text),
@@ -78,15 +91,25 @@ def upsert_leads(engine: sa.Engine, records: Iterable[Mapping[str, Any]]) -> Syn
             chunk = ids[start : start + 500]
             query = sa.select(leads.c.contact_id, leads.c.payload_hash).where(leads.c.contact_id.in_(chunk))
             existing.update(dict(conn.execute(query).all()))
-        inserts = [row | {"first_synced_at": now, "last_synced_at": now}
-                   for cid, row in incoming.items() if cid not in existing]
-        updates = [row | {"last_synced_at": now, "b_contact_id": cid}
-                   for cid, row in incoming.items() if cid in existing and existing[cid] != row["payload_hash"]]
+        inserts = [
+            row | {"first_synced_at": now, "last_synced_at": now}
+            for cid, row in incoming.items()
+            if cid not in existing
+        ]
+        updates = [
+            row | {"last_synced_at": now, "b_contact_id": cid}
+            for cid, row in incoming.items()
+            if cid in existing and existing[cid] != row["payload_hash"]
+        ]
         if inserts:
             conn.execute(leads.insert(), inserts)
         if updates:
-            values = {name: sa.bindparam(name) for name in (*SYNCED_COLUMNS, "payload_hash", "last_synced_at")}
-            statement = leads.update().where(leads.c.contact_id == sa.bindparam("b_contact_id")).values(values)
+            values = {
+                name: sa.bindparam(name) for name in (*SYNCED_COLUMNS, "payload_hash", "last_synced_at")
+            }
+            statement = (
+                leads.update().where(leads.c.contact_id == sa.bindparam("b_contact_id")).values(values)
+            )
             conn.execute(statement, [{k: v for k, v in u.items() if k != "contact_id"} for u in updates])
     result.created = [r["contact_id"] for r in inserts]
     result.updated = [u["contact_id"] for u in updates]

@@ -143,7 +143,10 @@ def conform(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         if value is not None and ident.scope_field:
             scope = row.get(ident.scope_field)
             if not scope:
-                result, value = ids.Normalised(None, f"{ident.name} has no {ident.scope_field} to scope it"), None
+                result, value = (
+                    ids.Normalised(None, f"{ident.name} has no {ident.scope_field} to scope it"),
+                    None,
+                )
             else:
                 value = ids.scoped_openid(scope, value)
         row[f"{ident.name}_normalized"] = value

@@ -103,7 +103,12 @@ def _load_file(
     good: list[dict] = []
     bad: list[dict] = []
     for line, record, error, text in read_file(path):
-        meta = {"_batch_id": batch_id, "_source_file": str(path), "_source_line": line, "_loaded_at": loaded_at}
+        meta = {
+            "_batch_id": batch_id,
+            "_source_file": str(path),
+            "_source_line": line,
+            "_loaded_at": loaded_at,
+        }
         if error is None:
             try:
                 row = conform(entity, record)
@@ -111,7 +116,9 @@ def _load_file(
                 error = str(exc)
         if error is not None:
             bad.append(meta | {"reason": error, "raw_payload": text})
-            report.quarantine_reasons[_reason_key(error)] = report.quarantine_reasons.get(_reason_key(error), 0) + 1
+            report.quarantine_reasons[_reason_key(error)] = (
+                report.quarantine_reasons.get(_reason_key(error), 0) + 1
+            )
             continue
         extra = {k: v for k, v in record.items() if k not in known_fields}
         row["_extra"] = json.dumps(extra, ensure_ascii=False, default=str) if extra else None
@@ -135,7 +142,9 @@ def _load_file(
     report.rows_quarantined += len(bad)
 
 
-def _append(conn: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]], rows: list[dict]) -> None:
+def _append(
+    conn: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]], rows: list[dict]
+) -> None:
     if not rows:
         return
     frame = pd.DataFrame.from_records(rows, columns=[name for name, _ in columns])

@@ -10,10 +10,17 @@ EVENTS = Entity(
     fields=(
         Field("app_id", required=True, description="The official account's app id; scopes the OpenID."),
         Field("openid", required=True, description="FromUserName of the push: the follower in this account."),
-        Field("unionid", description="The follower across the company's accounts, when the account is bound."),
+        Field(
+            "unionid", description="The follower across the company's accounts, when the account is bound."
+        ),
         Field("event", required=True),
-        Field("event_key", description="qrscene_<scene id> on subscribe by QR, the menu key on CLICK, URL on VIEW."),
-        Field("create_time", "epoch_seconds", required=True, description="CreateTime, seconds since 1970 UTC."),
+        Field(
+            "event_key",
+            description="qrscene_<scene id> on subscribe by QR, the menu key on CLICK, URL on VIEW.",
+        ),
+        Field(
+            "create_time", "epoch_seconds", required=True, description="CreateTime, seconds since 1970 UTC."
+        ),
         Field("phone", description="Present on bind_phone events: the number the follower verified."),
     ),
     identifier_fields=(

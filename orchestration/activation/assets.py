@@ -31,9 +31,15 @@ create table if not exists activation.sync_runs (
 
 @dg.asset(
     key=["activation", "light_crm_leads"],
-    deps=[dg.AssetKey(["marts", "lead_scores"]), dg.AssetKey(["marts", "dim_contacts"]),
-          dg.AssetKey(["marts", "predicted_lead_scores"])],
-    group_name="activation", kinds={"sqlalchemy", "sqlite"}, pool=WAREHOUSE_POOL, owners=["team:marketing-ops"],
+    deps=[
+        dg.AssetKey(["marts", "lead_scores"]),
+        dg.AssetKey(["marts", "dim_contacts"]),
+        dg.AssetKey(["marts", "predicted_lead_scores"]),
+    ],
+    group_name="activation",
+    kinds={"sqlalchemy", "sqlite"},
+    pool=WAREHOUSE_POOL,
+    owners=["team:marketing-ops"],
 )
 def light_crm_leads(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Upserts every MQL into the light CRM's leads table by contact_id, writing only leads that changed.
@@ -53,8 +59,15 @@ def light_crm_leads(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         conn.execute(SYNC_RUNS_DDL)
         conn.execute(
             "insert into activation.sync_runs values (?, 'light_crm', ?, ?, ?, ?, ?, ?, 0)",
-            [context.run_id, started, datetime.now(UTC).replace(tzinfo=None), result.planned, len(result.created),
-             len(result.updated), result.unchanged],
+            [
+                context.run_id,
+                started,
+                datetime.now(UTC).replace(tzinfo=None),
+                result.planned,
+                len(result.created),
+                len(result.updated),
+                result.unchanged,
+            ],
         )
     return dg.MaterializeResult(
         metadata={

@@ -51,7 +51,9 @@ def build_channel_ingest(channel: str, module: ModuleType) -> dg.AssetsDefinitio
                         "rows_quarantined": report.rows_quarantined,
                         "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons),
                         "quarantine_table": f"quarantine.{entity.table}",
-                        "preview": table_preview(conn, f"select * from raw.{entity.table} order by _loaded_at desc"),
+                        "preview": table_preview(
+                            conn, f"select * from raw.{entity.table} order by _loaded_at desc"
+                        ),
                     },
                 )
 

@@ -16,9 +16,13 @@ from orchestration.resources import WarehouseResource
 
 
 def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=raw_key(entity.table), name="great_expectations_suite", blocking=True,
-                    description=f"Great Expectations suite for raw.{entity.table}: required fields present, "
-                    "identifiers in normalised form, values within the contract.")
+    @dg.asset_check(
+        asset=raw_key(entity.table),
+        name="great_expectations_suite",
+        blocking=True,
+        description=f"Great Expectations suite for raw.{entity.table}: required fields present, "
+        "identifiers in normalised form, values within the contract.",
+    )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as conn:
             frame = conn.execute(f"select * from raw.{entity.table}").df()
@@ -36,17 +40,31 @@ def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
 
 
 def build_row_accounting_check(entity: Entity) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=raw_key(entity.table), name="row_accounting", blocking=True,
-                    description="Every record in every loaded landing file is in raw or in quarantine, once.")
+    @dg.asset_check(
+        asset=raw_key(entity.table),
+        name="row_accounting",
+        blocking=True,
+        description="Every record in every loaded landing file is in raw or in quarantine, once.",
+    )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as conn:
             files = conn.execute(
                 "select source_file from raw._file_loads where source_table = ?", [entity.table]
             ).fetchall()
-            in_raw = Counter(dict(conn.execute(
-                f"select _source_file, count(*) from raw.{entity.table} group by 1").fetchall()))
-            in_quarantine = Counter(dict(conn.execute(
-                f"select _source_file, count(*) from quarantine.{entity.table} group by 1").fetchall()))
+            in_raw = Counter(
+                dict(
+                    conn.execute(
+                        f"select _source_file, count(*) from raw.{entity.table} group by 1"
+                    ).fetchall()
+                )
+            )
+            in_quarantine = Counter(
+                dict(
+                    conn.execute(
+                        f"select _source_file, count(*) from quarantine.{entity.table} group by 1"
+                    ).fetchall()
+                )
+            )
         landed, missing, mismatched = 0, [], []
         for (name,) in files:
             path = Path(name)
@@ -56,8 +74,9 @@ def build_row_accounting_check(entity: Entity) -> dg.AssetChecksDefinition:
             count = sum(1 for _ in read_file(path))
             landed += count
             if count != in_raw[name] + in_quarantine[name]:
-                mismatched.append({"file": name, "landed": count, "raw": in_raw[name],
-                                   "quarantine": in_quarantine[name]})
+                mismatched.append(
+                    {"file": name, "landed": count, "raw": in_raw[name], "quarantine": in_quarantine[name]}
+                )
         return dg.AssetCheckResult(
             passed=not mismatched,
             metadata={
@@ -73,4 +92,6 @@ def build_row_accounting_check(entity: Entity) -> dg.AssetChecksDefinition:
     return _check
 
 
-raw_checks = [build(e) for e in ALL_ENTITIES for build in (build_expectations_check, build_row_accounting_check)]
+raw_checks = [
+    build(e) for e in ALL_ENTITIES for build in (build_expectations_check, build_row_accounting_check)
+]

@@ -30,9 +30,16 @@ def _read_features(warehouse: WarehouseResource) -> tuple[pd.DataFrame, pd.DataF
     return feature_frame(traits, contacts), labels(outcomes)
 
 
-@dg.asset(key=["ml", "lead_propensity_model"], deps=[TRAITS, CONTACTS, OUTCOMES], group_name="ml",
-          kinds={"scikitlearn"}, owners=["team:data-science"])
-def lead_propensity_model(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["ml", "lead_propensity_model"],
+    deps=[TRAITS, CONTACTS, OUTCOMES],
+    group_name="ml",
+    kinds={"scikitlearn"},
+    owners=["team:data-science"],
+)
+def lead_propensity_model(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Retrains the lead-propensity model on CRM outcomes and promotes it only if it beats the champion.
 
     Sales trust a score that is checked: every version is kept in the registry with its holdout metrics,
@@ -54,7 +61,9 @@ def lead_propensity_model(context: dg.AssetExecutionContext, warehouse: Warehous
             "algorithm": meta["algorithm"],
             **{f"holdout_{k}": float(v) for k, v in meta["metrics"].items()},
             "baseline_roc_auc": float(report.baseline_metrics["roc_auc"]),
-            "champion_roc_auc_same_holdout": report.champion_metrics["roc_auc"] if report.champion_metrics else None,
+            "champion_roc_auc_same_holdout": report.champion_metrics["roc_auc"]
+            if report.champion_metrics
+            else None,
             "n_train": meta["n_train"],
             "n_holdout": meta["n_holdout"],
             "data_hash": meta["data_hash"],
@@ -62,9 +71,17 @@ def lead_propensity_model(context: dg.AssetExecutionContext, warehouse: Warehous
     )
 
 
-@dg.asset(key=PREDICTED, deps=[lead_propensity_model, TRAITS, CONTACTS], group_name="ml", kinds={"duckdb"},
-          pool=WAREHOUSE_POOL, owners=["team:data-science"])
-def predicted_lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=PREDICTED,
+    deps=[lead_propensity_model, TRAITS, CONTACTS],
+    group_name="ml",
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    owners=["team:data-science"],
+)
+def predicted_lead_scores(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Scores every contact with the champion model: probability, percentile and the top three reasons in words."""
     features, _ = _read_features(warehouse)
     try:

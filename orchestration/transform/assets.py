@@ -52,8 +52,12 @@ class YuchiDbtTranslator(DagsterDbtTranslator):
 translator = YuchiDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-            pool=WAREHOUSE_POOL)
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool=WAREHOUSE_POOL,
+)
 def yuchi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Builds the selected dbt models, seeds and tests (`dbt build`), streaming results as they finish."""
     yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()

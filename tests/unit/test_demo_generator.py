@@ -59,7 +59,9 @@ def test_crm_outcomes_follow_latent_propensity(tmp_path):
     with (tmp_path / "ground_truth" / "people.csv").open() as handle:
         people = {r["person_id"]: float(r["propensity"]) for r in csv.DictReader(handle)}
     with (tmp_path / "ground_truth" / "identifiers.csv").open() as handle:
-        crm_owner = {r["id_value"]: r["person_id"] for r in csv.DictReader(handle) if r["id_type"] == "crm_id"}
+        crm_owner = {
+            r["id_value"]: r["person_id"] for r in csv.DictReader(handle) if r["id_type"] == "crm_id"
+        }
     path = next((tmp_path / "landing" / "crm").glob("*.csv"))
     with path.open() as handle:
         outcomes = [r for r in csv.DictReader(handle) if r["crm_id"] in crm_owner]
@@ -67,6 +69,6 @@ def test_crm_outcomes_follow_latent_propensity(tmp_path):
     without = [people[crm_owner[r["crm_id"]]] for r in outcomes if not r["opportunity_created_at"]]
     assert len(with_opp) > 30
     assert sum(with_opp) / len(with_opp) > 1.5 * sum(without) / len(without)
-    assert json.loads((tmp_path / "ground_truth" / "summary.json").read_text())["records"]["crm_outcomes"] == len(
-        list(csv.DictReader(path.open()))
-    )
+    assert json.loads((tmp_path / "ground_truth" / "summary.json").read_text())["records"][
+        "crm_outcomes"
+    ] == len(list(csv.DictReader(path.open())))

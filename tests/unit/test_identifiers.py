@@ -7,8 +7,16 @@ from connectors import identifiers as ids
 
 @pytest.mark.parametrize(
     "typed",
-    ["+86 138 0013 8000", "0086-13800138000", "138-0013-8000", "13800138000", "+8613800138000",
-     " 138 0013 8000 ", "１３８００１３８０００", "(+86) 138-0013-8000"],
+    [
+        "+86 138 0013 8000",
+        "0086-13800138000",
+        "138-0013-8000",
+        "13800138000",
+        "+8613800138000",
+        " 138 0013 8000 ",
+        "１３８００１３８０００",
+        "(+86) 138-0013-8000",
+    ],
 )
 def test_china_mobile_formats_normalise_to_one_e164_value(typed):
     assert ids.normalize_phone(typed) == ids.Normalised("+8613800138000")

@@ -49,7 +49,8 @@ def test_challenger_is_promoted_only_when_it_beats_the_champion_on_the_same_hold
     assert second.champion_metrics is not None
     assert second.promoted == (second.metadata["metrics"]["roc_auc"] >= second.champion_metrics["roc_auc"])
     assert registry.champion(tmp_path)["version"] == (
-        second.metadata["version"] if second.promoted else first.metadata["version"])
+        second.metadata["version"] if second.promoted else first.metadata["version"]
+    )
     assert (tmp_path / "lead_propensity" / second.metadata["version"] / "metadata.json").exists()
 
 
