@@ -3,9 +3,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export YUCHI_HOME ?= $(CURDIR)/.yuchi
 export DAGSTER_HOME ?= $(YUCHI_HOME)/dagster
-PEOPLE ?= 5000
+PEOPLE ?= 20000
 INSTALLED := $(VENV)/.installed
 
 .PHONY: install prepare demo data materialize summary ui test lint clean
@@ -21,6 +22,7 @@ install: $(INSTALLED)
 # Parse the dbt project into its manifest (the prepare step; nothing runs dbt at import time).
 prepare: install
 	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/transform/project.py
 
 data: install

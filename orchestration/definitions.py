@@ -9,14 +9,14 @@ from orchestration.ingest.checks import raw_checks
 from orchestration.resources import WarehouseResource
 from orchestration.scoring.assets import lead_propensity_model, predicted_lead_scores
 from orchestration.transform.assets import yuchi_dbt_models
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_executable, dbt_project
 
 defs = dg.Definitions(
     assets=[*ingest_assets, yuchi_dbt_models, lead_propensity_model, predicted_lead_scores, light_crm_leads],
     asset_checks=raw_checks,
     resources={
         "warehouse": WarehouseResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     },
     # The embedded warehouse is a single DuckDB file: run steps one at a time in one process.
     executor=dg.in_process_executor,

@@ -1,15 +1,18 @@
-"""Shared fixtures: a generated demo installation in a temporary YUCHI_HOME."""
+"""Test session setup: the dbt manifest the Dagster definitions are built from."""
 
 from __future__ import annotations
 
-import pytest
+import subprocess
 
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import DBT_PROJECT_DIR, dbt_executable, dbt_project
 
 
-@pytest.fixture(scope="session", autouse=True)
-def dbt_manifest():
-    """The dbt manifest the assets are built from; `make test` prepares it, a bare pytest run does it here."""
+def pytest_sessionstart(session):
+    """`make test` prepares the manifest; a bare pytest run makes it here, before any test module imports the
+    definitions (which read it at import time)."""
     if not dbt_project.manifest_path.exists():
-        dbt_project.preparer.prepare(dbt_project)
-    return dbt_project.manifest_path
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR)],
+            cwd=DBT_PROJECT_DIR,
+            check=True,
+        )

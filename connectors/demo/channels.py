@@ -130,7 +130,7 @@ class Journey:
         for app, openid in p.openids.items():
             key = f"qrscene_{rng.choice([1001, 1002, 2001, 3005])}" if rng.random() < 0.5 else None
             self._wechat_event(app, openid, "subscribe", key, when)
-            if rng.random() < 0.75:
+            if rng.random() < 0.92:
                 self._wechat_event(app, openid, "bind_phone", None, self._time(when), phone=p.phone)
             if rng.random() < 0.06:
                 self._wechat_event(app, openid, "unsubscribe", None, self._time(when))

@@ -1,7 +1,5 @@
 """Reverse ETL: marketing-qualified leads into the built-in light CRM, where sales work them."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """Ingest assets: one per channel, loading its landing files into raw.* and bad rows into quarantine.*."""
 
-from __future__ import annotations
-
 from types import ModuleType
 
 import dagster as dg

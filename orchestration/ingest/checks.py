@@ -1,7 +1,5 @@
 """Checks on raw tables: Great Expectations suites, and row accounting (every landed row is in raw or quarantine)."""
 
-from __future__ import annotations
-
 from collections import Counter
 from pathlib import Path
 

@@ -1,7 +1,5 @@
 """Predictive lead scoring: retrain on CRM outcomes (champion/challenger), then score every contact."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """dbt models as Dagster assets: staging, identity, profiles and scoring; dbt tests appear as asset checks."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,4 +58,4 @@ translator = YuchiDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_ass
 )
 def yuchi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Builds the selected dbt models, seeds and tests (`dbt build`), streaming results as they finish."""
-    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+    yield from dbt.cli(["build"], context=context).stream()

@@ -4,6 +4,7 @@ Its manifest is made by a prepare step (`make prepare`, which runs `dagster-dbt 
 or by `dagster dev` through prepare_if_dev(); nothing runs dbt at import time.
 """
 
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -12,3 +13,9 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
+
+
+def dbt_executable() -> str:
+    """Gives the dbt installed beside this Python (the venv's), so runs work without the venv on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"

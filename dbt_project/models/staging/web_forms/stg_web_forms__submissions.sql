@@ -1,0 +1,50 @@
+with
+
+deduplicated as (
+
+    {{ first_landing('web_forms_submissions') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.concat(["'web_forms_submissions:'", '_record_hash']) }} as record_id,
+        submission_id,
+        form_id,
+        submitted_at as occurred_at,
+
+        phone_normalized as phone,
+        email_normalized as email,
+
+        {{ clean_text('name') }} as full_name,
+        {{ clean_text('company') }} as company,
+        {{ clean_text('title') }} as title,
+        lower({{ clean_text('industry') }}) as industry,
+        {{ clean_text('company_size') }} as company_size,
+        {{ clean_text('city') }} as city,
+
+        page_url,
+        {{ clean_text('utm_source') }} as utm_source,
+        {{ clean_text('utm_medium') }} as utm_medium,
+        {{ clean_text('utm_campaign') }} as utm_campaign,
+        {{ clean_text('utm_term') }} as utm_term,
+
+        phone_problem,
+        email_problem,
+        _record_hash as record_hash,
+        _source_file as source_file,
+        _source_line as source_line,
+        _loaded_at as loaded_at
+
+    from deduplicated
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

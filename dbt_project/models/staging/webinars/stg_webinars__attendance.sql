@@ -1,0 +1,37 @@
+with
+
+deduplicated as (
+
+    {{ first_landing('webinars_attendance') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.concat(["'webinars_attendance:'", '_record_hash']) }} as record_id,
+        webinar_id,
+        joined_at as occurred_at,
+        joined_at,
+        left_at,
+        cast(minutes_watched as {{ type_double() }}) as minutes_watched,
+
+        email_normalized as email,
+
+        email_problem,
+        _record_hash as record_hash,
+        _source_file as source_file,
+        _source_line as source_line,
+        _loaded_at as loaded_at
+
+    from deduplicated
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -1,0 +1,42 @@
+with
+
+deduplicated as (
+
+    {{ first_landing('webinars_registrations') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.concat(["'webinars_registrations:'", '_record_hash']) }} as record_id,
+        registration_id,
+        webinar_id,
+        {{ clean_text('webinar_title') }} as webinar_title,
+        registered_at as occurred_at,
+
+        email_normalized as email,
+        phone_normalized as phone,
+
+        {{ clean_text('name') }} as full_name,
+        {{ clean_text('company') }} as company,
+        {{ clean_text('title') }} as title,
+
+        email_problem,
+        phone_problem,
+        _record_hash as record_hash,
+        _source_file as source_file,
+        _source_line as source_line,
+        _loaded_at as loaded_at
+
+    from deduplicated
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final
