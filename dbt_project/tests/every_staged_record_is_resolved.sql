@@ -1,19 +1,12 @@
 {{ config(meta={'dagster': {'asset_key': ['intermediate', 'int_records_resolved']}}) }}
 -- Nothing is dropped on the way to a contact: every staged record has exactly one resolved row with a contact.
-{%- set staged_models = [
-    'stg_web_forms__submissions',
-    'stg_wechat__events',
-    'stg_webinars__registrations',
-    'stg_webinars__attendance',
-    'stg_crm__outcomes',
-] %}
 
 with
 
 staged as (
 
-    {% for model_name in staged_models %}
-    select record_id from {{ ref(model_name) }}
+    {% for source in staged_sources() %}
+    select record_id from {{ ref(source.model) }}
     {% if not loop.last %}
     union all
     {% endif %}

@@ -3,25 +3,18 @@
     person typed into forms and webinar registrations, and the identifiers they used. dim_contacts keeps the
     most recent non-null observation of each attribute.
 -#}
-{%- set typed_attributes = [
-    ('form_submissions', ['full_name', 'company', 'title', 'industry', 'company_size', 'city']),
-    ('webinar_registrations', ['full_name', 'company', 'title']),
-] -%}
+{%- set sources = staged_sources() | selectattr('attributes') | list -%}
 
 with
 
-form_submissions as (
+{% for source in sources %}
+{{ source.name }} as (
 
-    select * from {{ ref('stg_web_forms__submissions') }}
-
-),
-
-webinar_registrations as (
-
-    select * from {{ ref('stg_webinars__registrations') }}
+    select * from {{ ref(source.model) }}
 
 ),
 
+{% endfor %}
 records as (
 
     select * from {{ ref('int_records_resolved') }}
@@ -36,11 +29,11 @@ edges as (
 
 typed as (
 
-    {% for cte, columns in typed_attributes %}
+    {% for source in sources %}
     {%- set outer_loop = loop %}
-    {%- for column in columns %}
+    {%- for column in source.attributes %}
     select record_id, '{{ column }}' as attribute_name, {{ column }} as attribute_value
-    from {{ cte }}
+    from {{ source.name }}
     where {{ column }} is not null
     {% if not (outer_loop.last and loop.last) %}
     union all

@@ -1,18 +1,12 @@
-{#- Which identifier columns of which staged records link records into one person. -#}
-{%- set identifier_columns = [
-    ('web_forms_submissions', 'stg_web_forms__submissions', ['phone', 'email']),
-    ('wechat_events', 'stg_wechat__events', ['wechat_openid', 'wechat_unionid', 'phone']),
-    ('webinars_registrations', 'stg_webinars__registrations', ['email', 'phone']),
-    ('webinars_attendance', 'stg_webinars__attendance', ['email']),
-    ('crm_outcomes', 'stg_crm__outcomes', ['crm_id', 'email', 'phone']),
-] -%}
+{#- Which identifier columns of which staged records link records into one person: see staged_sources(). -#}
+{%- set sources = staged_sources() -%}
 
 with
 
-{% for source_name, model_name, _ in identifier_columns %}
-{{ source_name }} as (
+{% for source in sources %}
+{{ source.name }} as (
 
-    select * from {{ ref(model_name) }}
+    select * from {{ ref(source.model) }}
 
 ),
 
@@ -25,16 +19,16 @@ blocked_identifiers as (
 
 identifiers as (
 
-    {% for source_name, _, columns in identifier_columns %}
+    {% for source in sources %}
     {%- set outer_loop = loop %}
-    {%- for column in columns %}
+    {%- for column in source.identifiers %}
     select
         record_id,
-        '{{ source_name }}' as source,
+        '{{ source.name }}' as source,
         occurred_at,
         '{{ column }}' as id_type,
         {{ column }} as id_value
-    from {{ source_name }}
+    from {{ source.name }}
     where {{ column }} is not null
     {% if not (outer_loop.last and loop.last) %}
     union all

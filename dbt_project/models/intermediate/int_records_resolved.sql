@@ -1,17 +1,11 @@
-{%- set staged_records = [
-    ('web_forms_submissions', 'web_forms', 'stg_web_forms__submissions'),
-    ('wechat_events', 'wechat', 'stg_wechat__events'),
-    ('webinars_registrations', 'webinars', 'stg_webinars__registrations'),
-    ('webinars_attendance', 'webinars', 'stg_webinars__attendance'),
-    ('crm_outcomes', 'crm', 'stg_crm__outcomes'),
-] -%}
+{%- set sources = staged_sources() -%}
 
 with
 
-{% for source_name, _, model_name in staged_records %}
-{{ source_name }} as (
+{% for source in sources %}
+{{ source.name }} as (
 
-    select * from {{ ref(model_name) }}
+    select * from {{ ref(source.model) }}
 
 ),
 
@@ -30,13 +24,13 @@ components as (
 
 records as (
 
-    {% for source_name, channel, _ in staged_records %}
+    {% for source in sources %}
     select
         record_id,
-        '{{ source_name }}' as source,
-        '{{ channel }}' as channel,
+        '{{ source.name }}' as source,
+        '{{ source.channel }}' as channel,
         occurred_at
-    from {{ source_name }}
+    from {{ source.name }}
     {% if not loop.last %}
     union all
     {% endif %}

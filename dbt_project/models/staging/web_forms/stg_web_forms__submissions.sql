@@ -13,6 +13,8 @@ renamed as (
         submission_id,
         form_id,
         submitted_at as occurred_at,
+        'form_submitted' as event_type,
+        form_id as event_detail,
 
         phone_normalized as phone,
         email_normalized as email,

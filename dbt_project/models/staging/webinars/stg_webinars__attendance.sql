@@ -15,6 +15,9 @@ renamed as (
         joined_at,
         left_at,
         cast(minutes_watched as {{ type_double() }}) as minutes_watched,
+        'webinar_attended' as event_type,
+        webinar_id as event_detail,
+        cast(minutes_watched as {{ type_double() }}) as minutes,
 
         email_normalized as email,
 

@@ -14,6 +14,8 @@ renamed as (
         webinar_id,
         {{ clean_text('webinar_title') }} as webinar_title,
         registered_at as occurred_at,
+        'webinar_registered' as event_type,
+        webinar_id as event_detail,
 
         email_normalized as email,
         phone_normalized as phone,

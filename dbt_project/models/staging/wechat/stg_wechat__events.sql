@@ -14,6 +14,17 @@ renamed as (
         event,
         {{ clean_text('event_key') }} as event_key,
         create_time as occurred_at,
+        case event
+            when 'subscribe' then 'wechat_subscribed'
+            when 'unsubscribe' then 'wechat_unsubscribed'
+            when 'SCAN' then 'wechat_qr_scanned'
+            when 'CLICK' then 'wechat_menu_clicked'
+            when 'VIEW' then 'wechat_article_viewed'
+            when 'bind_phone' then 'wechat_phone_bound'
+        end as event_type,
+        -- the scene (qrscene_...), menu key or article URL; unsubscribe and phone binding carry none
+        case when event in ('subscribe', 'SCAN', 'CLICK', 'VIEW') then {{ clean_text('event_key') }} end
+            as event_detail,
 
         -- already '<app_id>:<openid>': an OpenID only means something within one official account
         openid_normalized as wechat_openid,
