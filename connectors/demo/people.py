@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 SURNAMES_ZH = (
@@ -118,6 +119,8 @@ class Person:
     fit: float = 0.0
     intent: float = 0.0
     propensity: float = 0.0
+    cookies: list[str] = field(default_factory=list)  # the website's anonymousId on each of their devices
+    member_id: str | None = None  # the website's user id once they sign in
 
 
 def _pick(rng: random.Random, table: dict) -> str:
@@ -142,7 +145,11 @@ def _sigmoid(x: float) -> float:
 
 def make_people(n: int, rng: random.Random) -> list[Person]:
     """Gives n people with unique phones, emails and WeChat ids, and their latent fit, intent and propensity."""
-    people: list[Person] = []
+    return list(iter_people(n, rng))
+
+
+def iter_people(n: int, rng: random.Random) -> Iterator[Person]:
+    """Yields n people one at a time (see make_people), so a generator can stream millions."""
     used_phones: set[str] = set()
     used_emails: set[str] = set()
     prefixes = [
@@ -201,5 +208,4 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
             person.openids = {app: _wechat_id(rng, "o") for app in apps}
             if rng.random() < 0.6:
                 person.unionid = _wechat_id(rng, "u")
-        people.append(person)
-    return people
+        yield person

@@ -4,6 +4,7 @@ import json
 from connectors import identifiers as ids
 from connectors.demo.generator import DemoConfig, generate
 from connectors.demo.mess import JUNK_EMAILS, JUNK_PHONES
+from connectors.sources import ALL_ENTITIES, CHANNEL_MODULES
 
 
 def _landing_bytes(home):
@@ -18,15 +19,48 @@ def test_same_seed_gives_identical_files(tmp_path):
     assert _landing_bytes(tmp_path / "a") != _landing_bytes(tmp_path / "c")
 
 
-def test_every_channel_gets_files_and_ground_truth_covers_every_record(tmp_path):
-    summary = generate(DemoConfig(people=300, seed=1), tmp_path)
+def test_every_channel_and_table_gets_files_and_ground_truth_covers_every_record(tmp_path):
+    summary = generate(DemoConfig(people=400, seed=1), tmp_path)
     channels = {p.name for p in (tmp_path / "landing").iterdir()}
-    assert channels == {"web_forms", "wechat", "webinars", "crm"}
+    assert channels == set(CHANNEL_MODULES)
+    assert set(summary["records"]) == {entity.table for entity in ALL_ENTITIES}
     with (tmp_path / "ground_truth" / "records.csv").open() as handle:
         records = list(csv.DictReader(handle))
     assert len(records) == sum(summary["records"].values())
     assert sum(1 for r in records if r["broken"]) == sum(summary["broken_records"].values())
-    assert summary["people_in_data"] <= summary["people"] == 300
+    assert summary["people_in_data"] <= summary["people"] == 400
+    formats = {p.suffix for p in (tmp_path / "landing").rglob("*") if p.is_file()}
+    assert formats == {".jsonl", ".csv", ".xlsx", ".xml"}
+
+
+def test_ground_truth_knows_the_person_behind_every_kind_of_identifier(tmp_path):
+    generate(DemoConfig(people=400, seed=6), tmp_path)
+    with (tmp_path / "ground_truth" / "identifiers.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    kinds = {r["id_type"] for r in rows}
+    assert kinds == set(ids.ID_TYPES)
+    openids = [r["id_value"] for r in rows if r["id_type"] == "wechat_openid"]
+    lists = [r["id_value"] for r in rows if r["id_type"] == "external_id"]
+    assert all(":" in v for v in openids + lists)  # scoped by official account or by list
+    with (tmp_path / "ground_truth" / "referrals.csv").open() as handle:
+        referrals = list(csv.DictReader(handle))
+    owners = {(r["id_type"], r["id_value"]): r["person_id"] for r in rows}
+    assert referrals
+    for referral in referrals:
+        id_type, _, value = referral["referrer_key"].partition(":")
+        assert owners.get((id_type, ids.normalise(id_type, value).value)) == referral["referrer_person_id"]
+
+
+def test_wechat_pushes_are_xml_documents_carrying_the_openid_only(tmp_path):
+    generate(DemoConfig(people=200, seed=8), tmp_path)
+    push = next((tmp_path / "landing" / "wechat").glob("pushes-wx*.xml")).read_text(encoding="utf-8")
+    first = push.split("</xml>")[0]
+    assert (
+        first.startswith("<xml>")
+        and "<FromUserName><![CDATA[o" in first
+        and "<MsgType><![CDATA[event]]>" in first
+    )
+    assert "unionid" not in push.lower()
 
 
 def test_ground_truth_identifiers_are_normalised_and_owned_by_one_person(tmp_path):
