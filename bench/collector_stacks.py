@@ -169,11 +169,23 @@ def serve(stack: str, port: int, path: Path) -> None:
                         break
                 await holder["log"].append(_line(body))
                 await send(
-                    {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json"), (b"content-length", b"16")]}
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"16")],
+                    }
                 )
                 await send({"type": "http.response.body", "body": ok})
 
-        uvicorn.run(asgi, host="127.0.0.1", port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools")
+        uvicorn.run(
+            asgi,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            loop="uvloop",
+            http="httptools",
+        )
 
 
 def free_port() -> int:
@@ -234,9 +246,20 @@ def main() -> None:
             try:
                 wait_listening(port)
                 out = subprocess.run(
-                    [sys.executable, __file__, "--client", "--port", str(port), "--seconds", str(args.seconds),
-                     "--concurrency", str(args.concurrency)],
-                    check=True, capture_output=True, text=True,
+                    [
+                        sys.executable,
+                        __file__,
+                        "--client",
+                        "--port",
+                        str(port),
+                        "--seconds",
+                        str(args.seconds),
+                        "--concurrency",
+                        str(args.concurrency),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 ).stdout
             finally:
                 server.terminate()
