@@ -81,7 +81,7 @@ def parse_calls(endpoint: str, body: bytes, max_event_bytes: int) -> tuple[list[
         return [_check_event(payload, "body", max_event_bytes)], write_key
     batch = payload.get("batch")
     if not isinstance(batch, list):
-        raise Malformed('a batch body is {"batch": [...]}; "batch" is missing or not a list')
+        raise Malformed("a batch body is an object whose 'batch' is a list of calls; 'batch' is missing or not a list")
     shared_context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
     events = []
     for index, event in enumerate(batch):
