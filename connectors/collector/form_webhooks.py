@@ -80,6 +80,7 @@ async def handle(collector: Collector, request: HttpRequest, source: str) -> Htt
         done.set_result(None)
     except BaseException as exc:
         done.set_exception(exc)
+        done.exception()  # a retry waiting on it sees the failure; nobody waiting is fine too
         raise
     finally:
         del collector.inflight_webhooks[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 import uvicorn
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> None:
             server_header=False,
         )
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the handler that was in
+    # place before it: make that a no-op, so a graceful stop exits 0 instead of dying by the signal.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: None)
     server.run()
     if not server.started:
         sys.exit(1)
