@@ -22,7 +22,8 @@ from connectors.collector import form_webhooks, tracking_calls, wechat_callbacks
 from connectors.collector.asgi import HttpRequest, HttpResponse, Receive, Scope, Send
 from connectors.collector.config import CollectorConfig
 from connectors.collector.credentials import Credentials
-from connectors.collector.landing_stream import LandingStream, LandingWriteError, recover_open_files
+from connectors.collector.landing_recovery import recover_open_files
+from connectors.collector.landing_stream import LandingStream, LandingWriteError
 from connectors.collector.record_formats import JSONL, RecordFormat
 from connectors.collector.request_checks import NotFound, Rejected
 from connectors.collector.webhook_ledger import WebhookLedger

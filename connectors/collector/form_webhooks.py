@@ -16,7 +16,7 @@ from connectors.collector import standard_webhooks
 from connectors.collector.asgi import HttpRequest, HttpResponse
 from connectors.collector.credentials import NAME_PATTERN, env_suffix
 from connectors.collector.record_formats import JSONL, received_at
-from connectors.collector.request_checks import Malformed, MethodNotAllowed, NotFound
+from connectors.collector.request_checks import Malformed, MethodNotAllowed, NotFound, parse_json_object
 from connectors.sources.web_forms import SUBMISSIONS
 
 if TYPE_CHECKING:
@@ -28,16 +28,7 @@ REQUIRED_FIELDS = tuple(f.name for f in SUBMISSIONS.fields if f.required)
 
 def parse_submission(body: bytes) -> dict:
     """Gives the submission object; Malformed when it is not JSON or lacks a field the landing contract needs."""
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise Malformed(
-            f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except UnicodeDecodeError:
-        raise Malformed("body is not UTF-8 text") from None
-    if not isinstance(payload, dict):
-        raise Malformed(f"body is JSON {type(payload).__name__}, expected an object")
+    payload = parse_json_object(body)
     missing = [name for name in REQUIRED_FIELDS if payload.get(name) in (None, "")]
     if missing:
         raise Malformed(f"submission lacks required field(s) {', '.join(missing)}")

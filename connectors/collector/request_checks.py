@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 class Rejected(Exception):
     """A request the collector refuses; `reason` goes back to the sender (it never holds a secret)."""
@@ -47,3 +50,18 @@ def require_fresh(timestamp: str | None, now: float, window_seconds: int, what: 
             "(a replay, or a clock out of sync)"
         )
     return value
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """Gives the JSON object a body holds; Malformed saying where the JSON breaks or what it holds instead."""
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise Malformed(
+            f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except UnicodeDecodeError:
+        raise Malformed("body is not UTF-8 text") from None
+    if not isinstance(payload, dict):
+        raise Malformed(f"body is JSON {type(payload).__name__}, expected an object")
+    return payload

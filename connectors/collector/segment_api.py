@@ -13,7 +13,7 @@ import json
 import uuid
 from typing import Any
 
-from connectors.collector.request_checks import Malformed, TooLarge, Unauthorized
+from connectors.collector.request_checks import Malformed, TooLarge, Unauthorized, parse_json_object
 
 EVENT_TYPES = ("track", "page", "identify", "screen", "group", "alias")
 REQUIRED_BY_TYPE = {"track": ("event",), "group": ("groupId",), "alias": ("previousId", "userId")}
@@ -65,23 +65,16 @@ def parse_calls(endpoint: str, body: bytes, max_event_bytes: int) -> tuple[list[
 
     A batch is all or nothing: one bad event refuses the whole request, naming it (batch[3]: ...).
     """
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise Malformed(
-            f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except UnicodeDecodeError:
-        raise Malformed("body is not UTF-8 text") from None
-    if not isinstance(payload, dict):
-        raise Malformed(f"body is JSON {type(payload).__name__}, expected an object")
+    payload = parse_json_object(body)
     write_key = payload.pop("writeKey", None)
     if endpoint not in ("batch", "import"):
         payload["type"] = endpoint
         return [_check_event(payload, "body", max_event_bytes)], write_key
     batch = payload.get("batch")
     if not isinstance(batch, list):
-        raise Malformed("a batch body is an object whose 'batch' is a list of calls; 'batch' is missing or not a list")
+        raise Malformed(
+            "a batch body is an object whose 'batch' is a list of calls; 'batch' is missing or not a list"
+        )
     shared_context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
     events = []
     for index, event in enumerate(batch):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.collector.landing_reader import closed_files, json_lines, wechat_documents
+
 REPO = Path(__file__).resolve().parents[2]
 APP_ID, TOKEN = "wxtest0001", "test-token"
 SAFE_APP_ID, SAFE_TOKEN = "wx2c2769f8efd9abc2", "spamtest"
@@ -84,6 +86,17 @@ class RunningCollector:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(30)
+
+    def records_after_restart(self, channel: str, name_contains: str = "") -> list:
+        """Stops the collector (closing its files), reads the channel's closed files, and starts it again."""
+        self.stop()
+        try:
+            read = wechat_documents if channel == "wechat" else json_lines
+            return [
+                r for p in closed_files(self.landing, channel) if name_contains in p.name for r in read(p)
+            ]
+        finally:
+            self.start()
 
     def request(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None

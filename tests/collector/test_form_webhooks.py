@@ -11,7 +11,6 @@ import time
 from connectors.collector.credentials import decode_webhook_secret
 from connectors.collector.standard_webhooks import sign
 from tests.collector.conftest import NEW_SECRET, OLD_SECRET, SOURCE
-from tests.collector.landing_reader import closed_files, json_lines
 
 PATH = f"/webhooks/forms/{SOURCE}"
 
@@ -46,13 +45,6 @@ def signed(
     }
 
 
-def landed_submissions(collector) -> list[dict]:
-    collector.stop()
-    records = [r for path in closed_files(collector.landing, "web_forms") for r in json_lines(path)]
-    collector.start()
-    return records
-
-
 def test_signature_matches_the_standard_webhooks_example():
     key = decode_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "test")
     signature = sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
@@ -63,7 +55,7 @@ def test_signed_submission_is_landed_with_its_webhook_id(collector):
     body = submission("a1")
     status, answer = collector.request("POST", PATH, body, signed("msg_a1", body))
     assert status == 200 and json.loads(answer)["status"] == "accepted"
-    [record] = [r for r in landed_submissions(collector) if r["_webhook_id"] == "msg_a1"]
+    [record] = [r for r in collector.records_after_restart("web_forms") if r["_webhook_id"] == "msg_a1"]
     assert record["submission_id"] == "sub-a1" and record["utm_term"] == "CDP 软件"
     assert record["_webhook_source"] == SOURCE and record["_received_at"].endswith("Z")
 
@@ -111,11 +103,11 @@ def test_same_webhook_id_is_acknowledged_again_but_landed_once(collector):
         assert status == 200
     status, answer = collector.request("POST", PATH, body, signed("msg_dup", body))
     assert json.loads(answer)["status"] == "duplicate"
-    assert [r["_webhook_id"] for r in landed_submissions(collector)].count("msg_dup") == 1
+    assert [r["_webhook_id"] for r in collector.records_after_restart("web_forms")].count("msg_dup") == 1
     # landed_submissions restarted the collector: the ledger of delivered ids survived it.
     status, answer = collector.request("POST", PATH, body, signed("msg_dup", body))
     assert status == 200 and json.loads(answer)["status"] == "duplicate"
-    assert [r["_webhook_id"] for r in landed_submissions(collector)].count("msg_dup") == 1
+    assert [r["_webhook_id"] for r in collector.records_after_restart("web_forms")].count("msg_dup") == 1
 
 
 def test_malformed_bodies_are_refused_with_a_reason(collector):

@@ -6,7 +6,6 @@ import base64
 import json
 
 from tests.collector.conftest import WRITE_KEY
-from tests.collector.landing_reader import closed_files, json_lines
 
 
 def auth(key: str = WRITE_KEY) -> dict[str, str]:
@@ -14,13 +13,6 @@ def auth(key: str = WRITE_KEY) -> dict[str, str]:
         "Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
         "Content-Type": "application/json",
     }
-
-
-def landed_events(collector) -> list[dict]:
-    collector.stop()
-    events = [e for path in closed_files(collector.landing, "web_tracking") for e in json_lines(path)]
-    collector.start()
-    return events
 
 
 def test_batch_and_single_calls_are_landed_one_event_per_line(collector):
@@ -49,7 +41,7 @@ def test_batch_and_single_calls_are_landed_one_event_per_line(collector):
     track = {"event": "Whitepaper Downloaded", "anonymousId": "anon-1", "properties": {"title": "guide"}}
     status, _ = collector.request("POST", "/v1/track", json.dumps(track).encode(), auth())
     assert status == 200
-    events = {e.get("messageId"): e for e in landed_events(collector)}
+    events = {e.get("messageId"): e for e in collector.records_after_restart("web_tracking")}
     assert (
         events["m-page"]["type"] == "page"
         and events["m-page"]["context"]["library"]["name"] == "analytics.js"
@@ -70,7 +62,7 @@ def test_write_key_in_the_body_is_accepted_and_not_landed(collector):
         "POST", "/v1/page", json.dumps(body).encode(), {"Content-Type": "application/json"}
     )
     assert status == 200
-    [event] = [e for e in landed_events(collector) if e["messageId"] == "m-wk"]
+    [event] = [e for e in collector.records_after_restart("web_tracking") if e["messageId"] == "m-wk"]
     assert "writeKey" not in event
 
 
@@ -114,11 +106,11 @@ def test_oversized_calls_are_refused_with_413(collector):
 
 
 def test_refused_batches_land_nothing(collector):
-    before = len(landed_events(collector))
+    before = len(collector.records_after_restart("web_tracking"))
     body = b'{"batch": [{"type": "track", "event": "ok", "anonymousId": "a", "messageId": "m-refused"}, 7]}'
     status, _ = collector.request("POST", "/v1/batch", body, auth())
     assert status == 400
-    events = landed_events(collector)
+    events = collector.records_after_restart("web_tracking")
     assert len(events) == before and not any(e.get("messageId") == "m-refused" for e in events)
 
 

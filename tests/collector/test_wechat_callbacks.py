@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from connectors.collector.wechat_crypto import WeChatCrypto
 from tests.collector.conftest import AES_KEY, APP_ID, SAFE_APP_ID, SAFE_TOKEN, TOKEN
-from tests.collector.landing_reader import closed_files, wechat_documents
+from tests.collector.landing_reader import closed_files
 
 SUBSCRIBE = (
     "<xml><ToUserName><![CDATA[gh_yuchi]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
@@ -27,18 +27,6 @@ def signed_query(token: str = TOKEN, timestamp: int | None = None, nonce: str = 
     return urlencode(
         {"signature": wechat_signature(token, ts, nonce), "timestamp": ts, "nonce": nonce, **extra}
     )
-
-
-def pushed_documents(collector, app_id: str) -> list:
-    collector.stop()
-    docs = [
-        d
-        for path in closed_files(collector.landing, "wechat")
-        if app_id in path.name
-        for d in wechat_documents(path)
-    ]
-    collector.start()
-    return docs
 
 
 def test_handshake_answers_echostr_when_the_signature_matches(collector):
@@ -100,7 +88,7 @@ def test_plain_push_is_answered_success_and_landed_exactly_as_pushed(collector):
             "POST", f"/wechat/{APP_ID}?{signed_query(openid='o')}", push.encode()
         )
         assert (status, body) == (200, b"success")
-    documents = pushed_documents(collector, APP_ID)
+    documents = collector.records_after_restart("wechat", APP_ID)
     from_users = [d.findtext("FromUserName") for d in documents]
     assert from_users.count("o-plain-1") == 1 and from_users.count("o-text") == 1
     landed = b"".join(p.read_bytes() for p in closed_files(collector.landing, "wechat") if APP_ID in p.name)
@@ -149,7 +137,7 @@ def test_safe_mode_push_is_landed_decrypted(collector):
     bad = query.replace("msg_signature=", "msg_signature=0")
     status, _ = collector.request("POST", f"/wechat/{SAFE_APP_ID}?{bad}", envelope.encode())
     assert status == 401
-    documents = pushed_documents(collector, SAFE_APP_ID)
+    documents = collector.records_after_restart("wechat", SAFE_APP_ID)
     assert [d.findtext("FromUserName") for d in documents] == ["o-safe-1"]
     assert documents[0].find("Encrypt") is None
 
