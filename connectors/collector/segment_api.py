@@ -37,7 +37,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _check_event(event: Any, where: str, max_event_bytes: int) -> dict:
+def _check_event(event: Any, where: str) -> dict:
     if not isinstance(event, dict):
         raise Malformed(f"{where} is JSON {type(event).__name__}, expected an object")
     kind = event.get("type")
@@ -51,16 +51,13 @@ def _check_event(event: Any, where: str, max_event_bytes: int) -> dict:
     for name in ("properties", "traits", "context"):
         if name in event and event[name] is not None and not isinstance(event[name], dict):
             raise Malformed(f"{where}: {name} must be an object")
-    size = len(json.dumps(event, ensure_ascii=False).encode("utf-8"))
-    if size > max_event_bytes:
-        raise TooLarge(f"{where} is {size} bytes; one call may be at most {max_event_bytes} bytes")
     if _blank(event.get("messageId")):
         # Staging deduplicates on messageId; Segment's libraries always set one, bare HTTP senders may not.
         event["messageId"] = f"yuchi-{uuid.uuid4()}"
     return event
 
 
-def parse_calls(endpoint: str, body: bytes, max_event_bytes: int) -> tuple[list[dict], str | None]:
+def parse_calls(endpoint: str, body: bytes) -> tuple[list[dict], str | None]:
     """Gives the events of a /v1/<endpoint> body and the writeKey it carried, if any; Malformed otherwise.
 
     A batch is all or nothing: one bad event refuses the whole request, naming it (batch[3]: ...).
@@ -69,7 +66,7 @@ def parse_calls(endpoint: str, body: bytes, max_event_bytes: int) -> tuple[list[
     write_key = payload.pop("writeKey", None)
     if endpoint not in ("batch", "import"):
         payload["type"] = endpoint
-        return [_check_event(payload, "body", max_event_bytes)], write_key
+        return [_check_event(payload, "body")], write_key
     batch = payload.get("batch")
     if not isinstance(batch, list):
         raise Malformed(
@@ -85,5 +82,18 @@ def parse_calls(endpoint: str, body: bytes, max_event_bytes: int) -> tuple[list[
                 event["context"] = {**shared_context, **(own or {})}
             if "sentAt" in payload and "sentAt" not in event:
                 event["sentAt"] = payload["sentAt"]
-        events.append(_check_event(event, f"batch[{index}]", max_event_bytes))
+        events.append(_check_event(event, f"batch[{index}]"))
     return events, write_key
+
+
+def landed_lines(events: list[dict], received_at: str, max_event_bytes: int) -> bytes:
+    """Gives the JSON lines to land (each event plus "_received_at"); TooLarge naming an event over the limit."""
+    lines = []
+    for index, event in enumerate(events):
+        line = json.dumps({**event, "_received_at": received_at}, ensure_ascii=False, separators=(",", ":"))
+        data = line.encode("utf-8")
+        if len(data) - len(received_at) - 18 > max_event_bytes:  # 18: ',"_received_at":""'
+            where = f"batch[{index}]" if len(events) > 1 else "the call"
+            raise TooLarge(f"{where} is {len(data)} bytes; one call may be at most {max_event_bytes} bytes")
+        lines.append(data + b"\n")
+    return b"".join(lines)

@@ -8,13 +8,12 @@ write key comes as HTTP basic auth (the key as user name, no password), as Segme
 from __future__ import annotations
 
 import hmac
-import json
 from typing import TYPE_CHECKING
 
 from connectors.collector.asgi import HttpRequest, HttpResponse
 from connectors.collector.record_formats import JSONL, received_at
 from connectors.collector.request_checks import MethodNotAllowed, NotFound, Unauthorized
-from connectors.collector.segment_api import EVENT_TYPES, parse_calls, write_key_from_basic_auth
+from connectors.collector.segment_api import EVENT_TYPES, landed_lines, parse_calls, write_key_from_basic_auth
 
 if TYPE_CHECKING:
     from connectors.collector.app import Collector
@@ -44,15 +43,10 @@ async def handle(collector: Collector, request: HttpRequest, endpoint: str) -> H
     body = await request.body(limit)
     if header_key is not None:
         _authorised(collector, header_key)
-    events, body_key = parse_calls(endpoint, body, collector.config.max_event_bytes)
+    events, body_key = parse_calls(endpoint, body)
     if header_key is None:
         _authorised(collector, body_key if isinstance(body_key, str) else None)
     if events:
-        stamp = received_at()
-        data = b"".join(
-            json.dumps({**event, "_received_at": stamp}, ensure_ascii=False, separators=(",", ":")).encode()
-            + b"\n"
-            for event in events
-        )
+        data = landed_lines(events, received_at(), collector.config.max_event_bytes)
         await collector.stream("web_tracking", CHANNEL, "collector-", JSONL).append(data)
     return HttpResponse.json(200, {"success": True})
