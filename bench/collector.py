@@ -49,6 +49,12 @@ def collector_env(home: Path, port: int) -> dict[str, str]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """Gives the user + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -219,8 +225,10 @@ def throughput(args: argparse.Namespace) -> list[dict]:
             home, port = Path(tmp), free_port()
             server = start_collector(home, port)
             out = home / "client.json"
+            cpu_before = cpu_seconds(server.pid)
             client_process = run_client(port, mode, args.seconds, args.concurrency, args.batch_size, out)
             client_process.wait()
+            server_cpu = cpu_seconds(server.pid) - cpu_before
             server.send_signal(signal.SIGTERM)
             server.wait(30)
             result = json.loads(out.read_text())
@@ -233,6 +241,9 @@ def throughput(args: argparse.Namespace) -> list[dict]:
                     "seconds": round(result["seconds"], 2),
                     "accepted_events_per_s": round(len(accepted) / result["seconds"]),
                     "accepted_requests_per_s": round(result["accepted_requests"] / result["seconds"]),
+                    "server_cpu_seconds": round(server_cpu, 2),
+                    # Contention-independent capacity: what one core fully given to the collector would accept.
+                    "events_per_server_cpu_second": round(len(accepted) / max(server_cpu, 1e-9)),
                     "p50_ms": round(result["p50_ms"], 1),
                     "p99_ms": round(result["p99_ms"], 1),
                     "statuses": result["statuses"],
