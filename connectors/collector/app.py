@@ -117,7 +117,7 @@ class Collector:
             for stream in list(self._streams.values()):
                 try:
                     await stream.rotate_if_due()
-                except OSError as exc:
+                except Exception as exc:  # keep rotating the other streams; say what failed
                     log.error(
                         "rotation failed", extra={"fields": {"stream": stream.prefix, "error": str(exc)}}
                     )

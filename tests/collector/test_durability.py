@@ -105,7 +105,9 @@ def test_every_acknowledged_record_survives_sigkill_exactly_once(start_collector
     stop.set()
     for thread in threads:
         thread.join(10)
-    assert len(acked) >= 400, "too few records were acknowledged before the kill for the test to mean anything"
+    assert len(acked) >= 400, (
+        "too few records were acknowledged before the kill for the test to mean anything"
+    )
     assert open_files(home / "landing"), "the kill should have left files open"
 
     restarted = start_collector(home)

@@ -10,7 +10,7 @@ import time
 
 from connectors.collector.credentials import decode_webhook_secret
 from connectors.collector.standard_webhooks import sign
-from tests.collector.conftest import NEW_SECRET, OLD_SECRET, SOURCE
+from tests.collector.conftest import NEW_SECRET, OLD_SECRET, SOURCE, TOKEN, WRITE_KEY, whsec
 
 PATH = f"/webhooks/forms/{SOURCE}"
 
@@ -131,3 +131,11 @@ def test_unconfigured_source_is_not_found(collector):
     body = submission("n")
     status, answer = collector.request("POST", "/webhooks/forms/typeform", body, signed("msg_n", body))
     assert status == 404 and b"YUCHI_WEBHOOK_SECRET_TYPEFORM" in answer
+
+
+def test_logs_are_json_lines_without_secrets(collector):
+    lines = [json.loads(line) for line in collector.log().splitlines() if line.strip()]
+    assert any(line["msg"] == "request refused" and line["status"] == 401 for line in lines)
+    text = collector.log()
+    for secret in (whsec(NEW_SECRET), whsec(OLD_SECRET), TOKEN, WRITE_KEY):
+        assert secret not in text

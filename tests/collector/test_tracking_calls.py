@@ -118,3 +118,9 @@ def test_health_reports_the_streams(collector):
     status, answer = collector.request("GET", "/health")
     report = json.loads(answer)
     assert status == 200 and report["status"] == "ok" and report["landing"] == str(collector.landing)
+
+
+def test_unknown_endpoints_and_wrong_methods_are_refused(collector):
+    assert collector.request("GET", "/v1/track")[0] == 405
+    assert collector.request("POST", "/v1/purchase", b"{}", auth())[0] == 404
+    assert collector.request("GET", "/admin")[0] == 404
