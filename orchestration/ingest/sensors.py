@@ -27,7 +27,7 @@ SLACK_NS = 120 * 1_000_000_000
 
 @dataclass(frozen=True)
 class LandedFile:
-    """A closed landing file: its channel, name, and when its inode last changed (ns since 1970)."""
+    """A closed landing file: its channel, path under the landing folder, and when its inode last changed (ns)."""
 
     channel: str
     name: str
@@ -43,18 +43,19 @@ def closed_landing_files(landing: Path) -> dict[str, list[LandedFile]]:
     """Lists, per channel, the files its entities' globs match (final names only, never '.open')."""
     found: dict[str, list[LandedFile]] = {}
     for channel, module in CHANNEL_MODULES.items():
-        folder = landing / channel
-        names = (
-            {p for entity in module.ENTITIES for p in folder.glob(entity.file_glob)}
-            if folder.is_dir()
-            else set()
-        )
+        names: set[Path] = set()
+        for entity in module.ENTITIES:
+            folder = landing / entity.channel
+            if folder.is_dir():
+                names.update(folder.glob(entity.file_glob))
         files = []
         for path in sorted(names):
             if path.name.endswith(".open") or path.name.startswith("."):
                 continue
             try:
-                files.append(LandedFile(channel, path.name, path.stat().st_ctime_ns))
+                files.append(
+                    LandedFile(channel, path.relative_to(landing).as_posix(), path.stat().st_ctime_ns)
+                )
             except FileNotFoundError:  # moved away while listing
                 continue
         found[channel] = files
