@@ -1,7 +1,7 @@
 """Web forms and landing pages: one JSON object per submission, with the ad click's utm parameters.
 
 Exports of the form tool, or the collector's webhook files (webhook-<stamp>.jsonl: the webhook body as received,
-plus _webhook_id and _received_at).
+plus _webhook_id, _webhook_source and _received_at).
 """
 
 from connectors.sources.contract import Entity, Field, FilePattern, IdentifierField
@@ -31,6 +31,7 @@ SUBMISSIONS = Entity(
         Field("utm_content"),
         Field("keyword", description="The search keyword as the ad platform passes it (Baidu: keyword)."),
         Field("webhook_id", sources=("_webhook_id",), description="The collector's webhook-id header."),
+        Field("webhook_source", sources=("_webhook_source",), description="The collector's form source."),
         Field(
             "received_at", "timestamp", sources=("_received_at",), description="When the collector got it."
         ),

@@ -47,7 +47,8 @@ def closed_landing_files(landing: Path) -> dict[str, list[LandedFile]]:
         for entity in module.ENTITIES:
             folder = landing / entity.channel
             if folder.is_dir():
-                names.update(folder.glob(entity.file_glob))
+                for pattern in entity.files:
+                    names.update(folder.glob(pattern.glob))
         files = []
         for path in sorted(names):
             if path.name.endswith(".open") or path.name.startswith("."):
