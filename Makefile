@@ -57,3 +57,8 @@ collector: install
 
 bench-collector: install
 	$(BIN)/python bench/collector.py
+
+.PHONY: bench-ingest
+# Loads about 1M demo JSON Lines events (generated once, kept in .yuchi-bench/) and prints rows/s per table.
+bench-ingest: install
+	$(BIN)/python bench/ingest.py

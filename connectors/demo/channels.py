@@ -36,12 +36,12 @@ GH_IDS = {"wx8a1b2c3d4e5f6a7b": "gh_3f1e0c2b9a87", "wx1f2e3d4c5b6a7980": "gh_7d6
 class World:
     """What people share across journeys: content shares others may open, and the uploaded lists."""
 
-    def __init__(self) -> None:
+    def __init__(self, part: str = "") -> None:
         from connectors.demo.contact_lists import ListBook
         from connectors.demo.content_sharing import SharePool
 
         self.shares = SharePool()
-        self.lists = ListBook()
+        self.lists = ListBook(part)
         self.stopped: set[str] = set()
 
 
@@ -184,7 +184,7 @@ class Journey:
         self.records.append(Emitted("web_forms_submissions", when, payload, p.person_id, identifiers=truth))
         if form_id in ("demo_request", "contact_us") or (rng.random() < 0.3):
             self.lead_moments.append((when, form_id))
-        if p.cookies and rng.random() < 0.75:  # the site's form also tells analytics.js who the visitor is
+        if p.cookies and rng.random() < 0.5:  # the site's form also tells analytics.js who the visitor is
             from connectors.demo import web_visits
 
             typed = {t: getattr(p, t) for t, _ in truth if t in ("email", "phone")}

@@ -31,14 +31,16 @@ LISTS = {  # file name: (header row, field of each header)
 class ListBook:
     """The uploaded lists: who is on which, with their list-scoped ids."""
 
-    def __init__(self) -> None:
+    def __init__(self, part: str = "") -> None:
         self.next_id = {name: 1 for name in LISTS}
+        self.part = part  # a generator part writes its own list files: their ids are scoped apart
 
     def add(self, j: Journey, when: datetime, list_name: str) -> None:
         """Puts the person on a list as a marketer would receive them."""
         rng, p = j.rng, j.p
         header, fields = LISTS[list_name]
-        list_id = list_name.rsplit(".", 1)[0]
+        stem, extension = list_name.rsplit(".", 1)
+        list_id = f"{stem}-{self.part}" if self.part else stem
         number = self.next_id[list_name]
         self.next_id[list_name] += 1
         external = f"L{number:06d}"
@@ -63,7 +65,8 @@ class ListBook:
             values.update(external_id=None, phone=None, email=None)
             truth = []
         payload = {h: values.get(f) for h, f in zip(header, fields, strict=True)}
-        record = j.emit("contact_lists_contacts", when, payload, truth, file_key=list_name, header=header)
+        file_key = f"{list_id}.{extension}"
+        record = j.emit("contact_lists_contacts", when, payload, truth, file_key=file_key, header=header)
         if not truth:
             record.invalid_reason = "no_identifier"
 

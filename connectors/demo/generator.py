@@ -8,7 +8,10 @@ ground_truth/, which the pipeline never reads; tests and benchmarks compare the 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 from connectors.demo import web_visits
 from connectors.demo.breakage import break_record
 from connectors.demo.channels import Emitted, Journey, World
-from connectors.demo.ground_truth import TruthWriter
+from connectors.demo.ground_truth import TruthWriter, merge_parts
 from connectors.demo.landing_files import LandingWriter
 from connectors.demo.people import iter_people
 
@@ -37,20 +40,46 @@ class DemoConfig:
     duplicate_rate: float = 0.02
 
 
-def generate(config: DemoConfig, home: Path) -> dict:
-    """Writes landing files under home/landing and ground truth under home/ground_truth; gives the summary."""
-    rng = random.Random(config.seed)
+def generate(config: DemoConfig, home: Path, jobs: int | None = None) -> dict:
+    """Writes landing files under home/landing and ground truth under home/ground_truth; gives the summary.
+
+    With jobs > 1 the people are generated in that many parallel parts (each with its own random stream and
+    files named ...-p<part>); the same seed and jobs give the same bytes. Default: one part below 50,000 people.
+    """
+    jobs = jobs or (1 if config.people < 50_000 else min(4, os.cpu_count() or 1))
+    if jobs == 1:
+        return _generate_part(config, home, home / "ground_truth", 0, 1)
+    sizes = [config.people // jobs + (part < config.people % jobs) for part in range(jobs)]
+    context = multiprocessing.get_context("fork")  # no connections are open here: forking is safe and fast
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [
+            pool.submit(
+                _generate_part, config, home, home / "ground_truth" / "parts" / f"p{part}", part, jobs, sizes
+            )
+            for part in range(jobs)
+        ]
+        summaries = [future.result() for future in futures]
+    return merge_parts(home / "ground_truth", summaries, config)
+
+
+def _generate_part(
+    config: DemoConfig, home: Path, truth_folder: Path, part: int, parts: int, sizes: list[int] | None = None
+) -> dict:
+    rng = random.Random(config.seed if parts == 1 else f"{config.seed}:{part}/{parts}")
+    name = f"p{part}" if parts > 1 else ""
+    first = sum((sizes or [])[:part])
+    people = sizes[part] if sizes else config.people
     start = config.end - timedelta(days=config.days)
-    writer = LandingWriter(home / "landing", config.end)
-    truth = TruthWriter(home / "ground_truth", config)
-    world = World()
+    writer = LandingWriter(home / "landing", config.end, name)
+    truth = TruthWriter(truth_folder, config)
+    world = World(name)
     crm_number = 0
     try:
-        for person in iter_people(config.people, rng):
+        for person in iter_people(people, rng, first, part, parts):
             web_visits.equip(person, rng)
             journey = Journey(person, start, config.end, rng, config.junk_rate, world)
             records = journey.run()
-            outcome = journey.crm_outcome(crm_number)
+            outcome = journey.crm_outcome(crm_number * parts + part)
             if outcome:
                 crm_number += 1
                 records.append(outcome)

@@ -12,10 +12,11 @@ Files under ground_truth/ (never read by the pipeline):
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
+import shutil
 from collections import Counter
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 
 from connectors import identifiers as ids
@@ -26,6 +27,7 @@ from connectors.demo.landing_files import Landed
 NORMALISE = {"phone": ids.normalize_phone, "email": ids.normalize_email}
 
 
+@lru_cache(maxsize=1 << 18)
 def normalised(id_type: str, raw: str) -> str | None:
     """Gives the identifier value the warehouse stores for a true identifier of a person."""
     normalise = NORMALISE.get(id_type)
@@ -53,7 +55,7 @@ class TruthWriter:
         self.per_table: Counter = Counter()
         self.broken: Counter = Counter()
         self.people = self.people_in_data = self.identifiers = self.linkable = 0
-        self._seen_identifiers: set[bytes] = set()
+        self._seen_identifiers: set[int] = set()  # hashes: a million people's identifiers in little memory
 
     def record(self, record: Emitted, landed: Landed) -> None:
         self.per_table[record.table] += 1
@@ -62,7 +64,7 @@ class TruthWriter:
         self._writers["records"].writerow(
             [
                 record.table,
-                str(landed.path),
+                landed.path,
                 landed.line,
                 landed.record_hash,
                 record.person_id,
@@ -70,7 +72,7 @@ class TruthWriter:
             ]
         )
         if record.referrer and not record.invalid_reason:
-            self._writers["referrals"].writerow([str(landed.path), landed.line, *record.referrer])
+            self._writers["referrals"].writerow([landed.path, landed.line, *record.referrer])
 
     def person(self, person, records: list[Emitted]) -> None:
         """Writes a person's truth once their records landed: identifiers, linkable groups, the people row."""
@@ -82,12 +84,12 @@ class TruthWriter:
         for record in valid:
             for id_type, raw in record.identifiers:
                 value = normalised(id_type, raw)
-                key = hashlib.md5(f"{id_type}\x1f{value}".encode()).digest()[:12]
+                key = hash((id_type, value))
                 if value and key not in self._seen_identifiers:
                     self._seen_identifiers.add(key)
                     self.identifiers += 1
                     self._writers["identifiers"].writerow([id_type, value, person.person_id])
-        row = asdict(person) | {
+        row = dict(vars(person)) | {
             "openids": json.dumps(person.openids),
             "cookies": json.dumps(person.cookies),
             "appears_in_data": bool(valid),
@@ -99,13 +101,6 @@ class TruthWriter:
     def close(self) -> dict:
         for handle in self._files.values():
             handle.close()
-        junk = [("phone", normalised("phone", p)) for p in mess.JUNK_PHONES] + [
-            ("email", e) for e in mess.JUNK_EMAILS
-        ]
-        with (self.folder / "junk_identifiers.csv").open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["id_type", "id_value"])
-            writer.writerows([t, v] for t, v in junk if v)
         summary = {
             "config": {k: str(v) for k, v in asdict(self.config).items()},
             "people": self.people,
@@ -115,9 +110,44 @@ class TruthWriter:
             "identifiers": self.identifiers,
             "linkable_contacts": self.linkable,
         }
-        text = json.dumps(summary, indent=2, ensure_ascii=False)
-        (self.folder / "summary.json").write_text(text, encoding="utf-8")
+        _write_junk_and_summary(self.folder, summary)
         return summary
+
+
+def _write_junk_and_summary(folder: Path, summary: dict) -> None:
+    junk = [("phone", normalised("phone", p)) for p in mess.JUNK_PHONES] + [
+        ("email", e) for e in mess.JUNK_EMAILS
+    ]
+    with (folder / "junk_identifiers.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id_type", "id_value"])
+        writer.writerows([t, v] for t, v in junk if v)
+    text = json.dumps(summary, indent=2, ensure_ascii=False)
+    (folder / "summary.json").write_text(text, encoding="utf-8")
+
+
+def merge_parts(folder: Path, summaries: list[dict], config) -> dict:
+    """Joins the ground truth that parallel parts wrote under folder/parts/ into one set of files."""
+    parts = sorted((folder / "parts").iterdir())
+    for name in ("records", "identifiers", "referrals", "people"):
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as target:
+            for n, part in enumerate(parts):
+                with (part / f"{name}.csv").open(encoding="utf-8", newline="") as source:
+                    header = source.readline()
+                    if n == 0:
+                        target.write(header)
+                    shutil.copyfileobj(source, target)
+    shutil.rmtree(folder / "parts")
+    summary = {"config": {k: str(v) for k, v in asdict(config).items()}}
+    for key in ("people", "people_in_data", "identifiers", "linkable_contacts"):
+        summary[key] = sum(s[key] for s in summaries)
+    for key in ("records", "broken_records"):
+        total: Counter = Counter()
+        for s in summaries:
+            total.update(s[key])
+        summary[key] = dict(total)
+    _write_junk_and_summary(folder, summary)
+    return summary
 
 
 def _linkable_groups(valid: list[Emitted]) -> int:

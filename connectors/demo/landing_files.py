@@ -60,7 +60,7 @@ H5_LAYOUT = Layout("h5", "jsonl", by="key_week")
 class Landed:
     """Where one record landed and the text it landed as."""
 
-    path: Path
+    path: str
     line: int
     text: str
 
@@ -72,6 +72,7 @@ class Landed:
 class _File:
     def __init__(self, path: Path, fmt: str, header: list[str] | None):
         self.path, self.fmt, self.header = path, fmt, header
+        self.name = str(path)
         self.lines = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "xlsx":
@@ -130,9 +131,10 @@ def _xlsx_cell(text: str) -> Any:
 
 
 def _csv_line(cells: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(cells)
-    return buffer.getvalue().rstrip("\r\n")
+    _CSV_BUFFER.seek(0)
+    _CSV_BUFFER.truncate()
+    _CSV_WRITER.writerow(cells)
+    return _CSV_BUFFER.getvalue().rstrip("\r\n")
 
 
 def week_start(when: datetime) -> datetime:
@@ -143,10 +145,9 @@ def week_start(when: datetime) -> datetime:
 class LandingWriter:
     """Routes each record to its table's file and serialises it in the file's format."""
 
-    def __init__(self, landing: Path, end: datetime):
-        self.landing, self.end = landing, end
-        self.files: dict[Path, _File] = {}
-        self.list_headers: dict[str, list[str]] = {}
+    def __init__(self, landing: Path, end: datetime, part: str = ""):
+        self.landing, self.end, self.part = landing, end, part
+        self.files: dict[tuple, _File] = {}
 
     def _path(self, record: Emitted, layout: Layout) -> Path:
         channel = ENTITIES_BY_TABLE[record.table].channel
@@ -159,41 +160,51 @@ class LandingWriter:
             return folder / f"{layout.stem}-{record.file_key}-{self.end.strftime('%Y%m%d')}.jsonl"
         year, week, _ = record.occurred_at.isocalendar()
         suffix = {"jsonl": "jsonl", "csv": "csv", "wechat_xml": "xml"}[layout.fmt]
+        stamp = week_start(record.occurred_at).strftime("%Y%m%dT%H%M%S%f")
         if layout.by == "key_week":
-            stamp = week_start(record.occurred_at).strftime("%Y%m%dT%H%M%S%f")
             return folder / f"{layout.stem}-{record.file_key}-{stamp}.{suffix}"
         if layout.stem == "collector":
-            return folder / f"collector-{week_start(record.occurred_at).strftime('%Y%m%dT%H%M%S%f')}.jsonl"
+            return folder / f"collector-{stamp}.jsonl"
         return folder / f"{layout.stem}-{year}W{week:02d}.{suffix}"
 
-    def write(self, record: Emitted) -> Landed:
+    def _file(self, record: Emitted) -> _File:
         layout = H5_LAYOUT if record.file_format == "h5" else LAYOUTS[record.table]
-        path = self._path(record, layout)
-        fmt = layout.fmt
-        if fmt == "list":
-            fmt = "xlsx" if path.suffix == ".xlsx" else "csv"
-        handle = self.files.get(path)
+        week = record.occurred_at.isocalendar()[:2] if layout.by in ("week", "key_week") else None
+        key = (record.table, record.file_format, record.file_key, week)
+        handle = self.files.get(key)
         if handle is None:
+            path = self._path(record, layout)
+            if self.part and layout.fmt != "list":  # list files already carry the part in their list id
+                path = path.with_name(f"{path.stem}-{self.part}{path.suffix}")
+            fmt = layout.fmt
+            if fmt == "list":
+                fmt = "xlsx" if path.suffix == ".xlsx" else "csv"
             header = record.header or (list(record.payload) if fmt in ("csv", "xlsx") else None)
-            handle = self.files[path] = _File(path, fmt, header)
-        if fmt in ("csv", "xlsx"):
-            cells = ["" if record.payload.get(h) is None else str(record.payload[h]) for h in handle.header]
+            handle = self.files[key] = _File(path, fmt, header)
+        return handle
+
+    def write(self, record: Emitted) -> Landed:
+        handle = self._file(record)
+        if handle.fmt in ("csv", "xlsx"):
+            payload = record.payload
+            cells = ["" if payload.get(h) is None else str(payload[h]) for h in handle.header]
             if record.invalid_reason == "syntax":
                 cells.append("stray cell")
             text = _csv_line(cells)
-            return Landed(path, handle.add(text, cells), text)
-        text = (
-            wechat_xml(record.payload)
-            if fmt == "wechat_xml"
-            else json.dumps(record.payload, ensure_ascii=False)
-        )
+            return Landed(handle.name, handle.add(text, cells), text)
+        text = wechat_xml(record.payload) if handle.fmt == "wechat_xml" else _JSON.encode(record.payload)
         if record.invalid_reason == "syntax":
             text = text[: len(text) // 2]
-        return Landed(path, handle.add(text), text)
+        return Landed(handle.name, handle.add(text), text)
 
     def close(self) -> None:
         for handle in self.files.values():
             handle.close()
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_CSV_BUFFER = io.StringIO()
+_CSV_WRITER = csv.writer(_CSV_BUFFER)
 
 
 def wechat_xml(payload: dict[str, Any]) -> str:

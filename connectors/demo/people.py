@@ -148,8 +148,13 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
     return list(iter_people(n, rng))
 
 
-def iter_people(n: int, rng: random.Random) -> Iterator[Person]:
-    """Yields n people one at a time (see make_people), so a generator can stream millions."""
+def iter_people(
+    n: int, rng: random.Random, first: int = 0, shard: int = 0, shards: int = 1
+) -> Iterator[Person]:
+    """Yields n people one at a time (see make_people), so a generator can stream millions.
+
+    Generated in `shards` parallel parts, part `shard` numbers its people from `first` and draws phone numbers
+    and email numbers from its own residue class, so no two parts make the same identifier."""
     used_phones: set[str] = set()
     used_emails: set[str] = set()
     prefixes = [
@@ -168,7 +173,7 @@ def iter_people(n: int, rng: random.Random) -> Iterator[Person]:
         "177",
         "199",
     ]
-    for i in range(n):
+    for i in range(first, first + n):
         industry, size, seniority = _pick(rng, INDUSTRIES), _pick(rng, COMPANY_SIZES), _pick(rng, TITLES)
         company = (
             rng.choice(COMPANY_STEMS)
@@ -177,11 +182,11 @@ def iter_people(n: int, rng: random.Random) -> Iterator[Person]:
         )
         phone = ""
         while not phone or phone in used_phones or phone == "13800138000":
-            phone = rng.choice(prefixes) + f"{rng.randrange(10**8):08d}"
+            phone = rng.choice(prefixes) + f"{rng.randrange(10**8 // shards) * shards + shard:08d}"
         used_phones.add(phone)
         email = ""
         while not email or email in used_emails:
-            local = f"{rng.choice(FIRST_EN).lower()}.{rng.randrange(10**6)}"
+            local = f"{rng.choice(FIRST_EN).lower()}.{rng.randrange(10**6 // shards) * shards + shard}"
             domain = rng.choice(PERSONAL_DOMAINS) if rng.random() < 0.45 else f"corp{i}.com.cn"
             email = f"{local}@{domain}"
         used_emails.add(email)

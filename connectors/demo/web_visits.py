@@ -51,32 +51,39 @@ def equip(person, rng: random.Random) -> None:
 
 
 def _utc(when: datetime) -> str:
-    utc = when.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _device(cookie: str) -> tuple[str, str]:
+    """Gives the user agent and IP address of the device behind a cookie (stable per device)."""
+    bits = int(cookie.replace("-", "")[:12], 16)
+    ip = f"{1 + bits % 222}.{(bits >> 8) % 256}.{(bits >> 16) % 256}.{1 + (bits >> 24) % 254}"
+    return USER_AGENTS[bits % len(USER_AGENTS)], ip
 
 
 def _event(j: Journey, cookie: str, kind: str, when: datetime, campaign: dict | None, **extra) -> dict:
     rng = j.rng
     path, title = extra.pop("page", ("/", "首页"))
+    user_agent, ip = _device(cookie)
     context = {
         "library": {"name": "analytics.js", "version": "5.2.0"},
         "page": {"path": path, "url": SITE + path, "title": title, "referrer": "https://www.baidu.com/"},
-        "userAgent": rng.choice(USER_AGENTS),
-        "ip": f"{rng.randrange(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+        "userAgent": user_agent,
+        "ip": ip,
         "locale": "zh-CN",
     }
     if campaign:
         context["campaign"] = campaign
-    sent = when + timedelta(seconds=rng.random() * 2)
+    sent = _utc(when + timedelta(milliseconds=rng.randrange(5, 2000)))
     payload = {
         "type": kind,
         "messageId": f"ajs-next-{rng.getrandbits(64):016x}",
         "anonymousId": cookie,
         "timestamp": _utc(when),
-        "sentAt": _utc(sent),
+        "sentAt": sent,
         "context": context,
         "integrations": {},
-        "_received_at": _utc(sent + timedelta(milliseconds=rng.randrange(20, 900))),
+        "_received_at": sent,
     }
     payload.update(extra)
     return payload
@@ -94,7 +101,7 @@ def browse(
     campaign = campaign if campaign is not None else rng.choice(CAMPAIGNS)
     weights = [base + extra * p.intent for _, _, base, extra in PAGES]
     t = when
-    for _ in range(1 + poisson(rng, 0.1 + 1.8 * p.intent)):
+    for _ in range(1 + poisson(rng, 0.05 + 1.2 * p.intent)):
         path, title, _, _ = rng.choices(PAGES, weights=weights)[0]
         props = {"path": path, "url": SITE + path, "title": title}
         j.emit_web(_event(j, cookie, "page", t, campaign, page=(path, title), properties=props), cookie)

@@ -76,6 +76,15 @@ def parse_json(text: str) -> Any:
     return value
 
 
+def parse_line(text: str) -> tuple[Any, str | None]:
+    """Gives (record, None) for a JSON line, or (None, the reason a person can act on)."""
+    try:
+        return parse_json(text), None
+    except ValueError as exc:
+        where = f" (column {exc.colno})" if hasattr(exc, "colno") else ""
+        return None, f"line is not valid JSON: {getattr(exc, 'msg', str(exc))}{where}"
+
+
 def number_text(text: str) -> str:
     """Gives a JSON number as DuckDB's json_extract_string writes it: integers as written (-0 as 0), other
     numbers in shortest form, in plain notation for 1e-6 <= |x| < 1e21 and as 1e21 or 2.5e-10 otherwise."""

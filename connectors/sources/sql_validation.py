@@ -102,9 +102,12 @@ def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> s
                 text_paths.append(path)
             if spec.kind == "json" and path not in json_paths:
                 json_paths.append(path)
-    text_list = ", ".join(json_path(list(p)) for p in text_paths) or "'$.__none__'"
     known = sorted(entity.known_keys() | {p[0] for s in specs for p in s.paths})
+    if detect_drift:  # every known top-level key is extracted, so counting them tells if a record has others
+        text_paths += [(key,) for key in known if (key,) not in text_paths]
+    text_list = ", ".join(json_path(list(p)) for p in text_paths) or "'$.__none__'"
     known_list = f"[{', '.join(literal(k) for k in known)}]::varchar[]"
+    top_level = [text_paths.index((key,)) + 1 for key in known] if detect_drift else []
     lineage = ["_source_file", "_source_line", "_raw_text", "_parse_error", "_record"]
     lineage += [ident(f"_name_{spec.column}") for spec in specs if spec.file_value]
     # json_valid first: try() would drop DuckDB to row-at-a-time execution in every vector holding a bad line
@@ -116,21 +119,29 @@ def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> s
     if detect_drift:
         parsed.append(f"case when {valid} then json_keys(_record) end as _keys")
     texts = lineage + ["_s"]
-    texts += [f"nullif(trim(_s[{n}]), '') as _p{n}" for n in range(1, len(text_paths) + 1)]
+    # trim only values with a space at either end: most have none, and passing them through copies nothing
+    texts += [
+        f"nullif(case when prefix(_s[{n}], ' ') or suffix(_s[{n}], ' ') then trim(_s[{n}]) else _s[{n}] end, '')"
+        f" as _p{n}"
+        for n in range(1, len(text_paths) + 1)
+    ]
     texts += [f"_j[{n}] as _q{n}" for n in range(1, len(json_paths) + 1)]
     if detect_drift:
+        # more keys than known keys with a value: look closer (a key holding JSON null or repeated also lands here)
+        present = " + ".join(f"(_s[{n}] is not null)::int" for n in top_level)
         texts.append(
-            f"case when not list_has_all({known_list}, _keys) then "
-            f"list_filter(_keys, lambda k: not list_contains({known_list}, k)) else [] end as _new_keys"
+            f"case when len(_keys) > {present} then "
+            f"nullif(list_filter(_keys, lambda k: not list_contains({known_list}, k)), []) end as _new_keys"
         )
     columns = [
         "_source_file",
         "_source_line",
         "_raw_text",
+        "md5(_raw_text) as _record_hash",
         f"""case
             when _parse_error is not null then _parse_error
             when _s is null then {literal(INVALID_JSON)}
-            when left(_record, 1) <> '{{' and not regexp_matches(_record, '^[ \\t\\r\\n]*\\{{')
+            when not prefix(_record, '{{') and not regexp_matches(_record, '^[ \\t\\r\\n]*\\{{')
                 then 'record is JSON ' || {JSON_TYPE_NAMES.format(t="json_type(_record)")} || ', expected an object'
         end as _record_error""",
     ]
@@ -138,8 +149,8 @@ def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> s
         columns += _spec_text_columns(spec, text_paths, json_paths)
     if detect_drift:
         columns += [
-            "coalesce(_new_keys, []) as _new_keys",
-            "case when len(_new_keys) > 0 then _record end as _record_if_new",
+            "_new_keys",  # null when the record has no key outside the contract
+            "case when _new_keys is not null then _record end as _record_if_new",
         ]
     return (
         f"with parsed as (select {', '.join(parsed)} from chunk), "
@@ -157,11 +168,12 @@ def _spec_text_columns(
         if spec.kind == "json":
             # json_extract keeps strings quoted: an object or array is the only text starting with { or [
             typed = f"_q{json_paths.index(path) + 1}"
-            flag = f"case left({typed}, 1) when '{{' then 'OBJECT' when '[' then 'ARRAY' end"
+            flag = f"case when prefix({typed}, '{{') then 'OBJECT' when prefix({typed}, '[') then 'ARRAY' end"
         else:
             # only a text starting with { or [ can be an object or array: ask the record for those alone
             flag = (
-                f"case when left({text}, 1) in ('{{', '[') then case json_type(_record, {json_path(list(path))}) "
+                f"case when prefix({text}, '{{') or prefix({text}, '[') then "
+                f"case json_type(_record, {json_path(list(path))}) "
                 "when 'OBJECT' then 'OBJECT' when 'ARRAY' then 'ARRAY' end end"
             )
         candidates.append((text, flag))
@@ -307,7 +319,13 @@ def typed_sql(entity: Entity, specs: list[ValueSpec]) -> str:
             f"when not ({any_value}) then {literal(f'no usable identifier among {names}: ')} || "
             f"coalesce(nullif({problems}, ''), 'all identifier fields are empty')"
         )
-    columns = ["_source_file", "_source_line", "_raw_text", f"case {' '.join(checks)} end as _reason"]
+    columns = [
+        "_source_file",
+        "_source_line",
+        "_record_hash",
+        f"case {' '.join(checks)} end as _reason",
+        "case when _reason is not null then _raw_text end as _raw_text",  # the payload of rejects only
+    ]
     columns += [f"{_typed(spec)[0]} as {ident(spec.column)}" for spec in specs]
     for idf, s in zip(entity.identifier_fields, ids_sql, strict=True):
         columns += [
