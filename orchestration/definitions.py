@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.activation.assets import light_crm_leads
+from orchestration.activation import activation_defs
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
 from orchestration.resources import WarehouseResource
@@ -11,8 +11,8 @@ from orchestration.scoring.assets import lead_propensity_model, predicted_lead_s
 from orchestration.transform.assets import yuchi_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
 
-defs = dg.Definitions(
-    assets=[*ingest_assets, yuchi_dbt_models, lead_propensity_model, predicted_lead_scores, light_crm_leads],
+core_defs = dg.Definitions(
+    assets=[*ingest_assets, yuchi_dbt_models, lead_propensity_model, predicted_lead_scores],
     asset_checks=raw_checks,
     resources={
         "warehouse": WarehouseResource(),
@@ -21,3 +21,5 @@ defs = dg.Definitions(
     # The embedded warehouse is a single DuckDB file: run steps one at a time in one process.
     executor=dg.in_process_executor,
 )
+
+defs = dg.Definitions.merge(core_defs, activation_defs)
