@@ -57,10 +57,14 @@ class Suppressions:
     scope: ConsentScope
     _sources: list[_Source] = field(default_factory=list, init=False)
     _flags: list[tuple[str, str]] = field(default_factory=list, init=False)
+    _has_identifiers: bool = field(default=False, init=False)
+    _has_register: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self._sources = [s for s in _raw_sources(self.conn) if s is not None]
         self._flags = _mart_flags(self.conn, self.scope)
+        self._has_identifiers = _has_table(self.conn, "marts", "contact_identifiers")
+        self._has_register = _has_table(self.conn, "activation", "erased_identifiers")
 
     @property
     def sources(self) -> list[str]:
@@ -85,7 +89,7 @@ class Suppressions:
 
     def _check(self) -> dict[str, str]:
         identifiers = "select contact_id, identifier_key from _candidates"
-        if _has_table(self.conn, "marts", "contact_identifiers"):
+        if self._has_identifiers:
             identifiers += (
                 " union select ci.contact_id, ci.identifier_key from marts.contact_identifiers ci"
                 " where ci.contact_id in (select contact_id from _candidates)"
@@ -114,7 +118,7 @@ class Suppressions:
                 """
             ).fetchall()
             reasons.update(dict(rows))
-        if _has_table(self.conn, "activation", "erased_identifiers"):
+        if self._has_register:
             rows = self.conn.execute(
                 f"""
                 with candidate_ids as ({identifiers})

@@ -48,6 +48,7 @@ class HubSpotContacts(Destination):
     kind = "hubspot"
     modes = frozenset({Mode.UPSERT, Mode.UPDATE_ONLY, Mode.INSERT_ONLY, Mode.MIRROR, Mode.DELETE})
     resend_is_safe = True
+    reads_back = True
     guarantee = (
         "exactly once: contacts are upserted by a unique property, so a resend updates rather than duplicates; "
         "pending intents are read back through batch/read after a crash"

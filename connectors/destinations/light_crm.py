@@ -152,6 +152,7 @@ class LightCrmLeads(Destination):
     kind = "light_crm"
     modes = frozenset({Mode.UPSERT, Mode.UPDATE_ONLY, Mode.INSERT_ONLY, Mode.MIRROR, Mode.DELETE})
     resend_is_safe = True
+    reads_back = True
     guarantee = (
         "exactly once: each batch is one database transaction keyed by contact_id; pending intents are "
         "read back from the leads table after a crash"

@@ -50,6 +50,7 @@ class SalesforceLeads(Destination):
     kind = "salesforce"
     modes = frozenset({Mode.UPSERT, Mode.UPDATE_ONLY, Mode.INSERT_ONLY, Mode.DELETE})
     resend_is_safe = True
+    reads_back = True
     guarantee = (
         "exactly once: Leads are upserted by the external id field, so a resend updates the same Lead; "
         "pending intents are read back with SOQL after a crash"

@@ -91,6 +91,7 @@ class AliyunSms(OneRequestPerRecord):
     kind = "sms_aliyun"
     modes = frozenset({Mode.INSERT_ONLY})
     consent_channel = "sms"
+    reads_back = True
     guarantee = (
         "exactly once within 30 days: OutId carries the idempotency key and QuerySendDetails is read before "
         "any resend of a message whose answer was lost"

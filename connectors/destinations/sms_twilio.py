@@ -50,6 +50,7 @@ class TwilioSms(OneRequestPerRecord):
     kind = "sms_twilio"
     modes = frozenset({Mode.INSERT_ONLY})
     consent_channel = "sms"
+    reads_back = True
     guarantee = (
         "exactly once where the Messages list can be read: after a lost answer Yuchi looks for the same body "
         "sent to the same number today and resends only if it is not there"

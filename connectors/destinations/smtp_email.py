@@ -77,6 +77,7 @@ class SmtpEmail(OneRequestPerRecord):
             raise ValueError(f"{name}: set an SMTP host, or an outbox folder for development")
         # writing .eml files by idempotency key is naturally deduplicated; SMTP is not
         self.resend_is_safe = config.host is None
+        self.reads_back = config.host is None
         self._local = threading.local()
         self._open: list[smtplib.SMTP] = []
         self._open_lock = threading.Lock()

@@ -192,7 +192,7 @@ class WebhookReceiver(FakeVendor):
         super().__init__(faults)
         self.secret = secret
         self.tolerance = tolerance
-        self.events: dict[str, dict] = {}  # webhook-id -> event, first delivery
+        self.received: dict[str, dict] = {}  # webhook-id -> event, first delivery
         self.deliveries: list[str] = []  # every accepted delivery's webhook-id, duplicates included
         self.rejected: list[str] = []
         self.route("POST", "/(?P<path>.*)", self.receive)
@@ -212,14 +212,14 @@ class WebhookReceiver(FakeVendor):
             self.rejected.append(message_id)
             return Response(401, {"error": "timestamp outside tolerance"})
         self.deliveries.append(message_id)
-        self.events.setdefault(message_id, json.loads(request.body))
+        self.received.setdefault(message_id, json.loads(request.body))
         return Response(204)
 
 
 class FakeSmtp:
     """An SMTP server on loopback (aiosmtpd) that keeps every message it accepts, parsed."""
 
-    def __init__(self, refuse: set[str] | None = None):
+    def __init__(self, port: int, refuse: set[str] | None = None):
         self.messages = []
         self.refuse = refuse or set()
         outer = self
@@ -235,7 +235,7 @@ class FakeSmtp:
                 outer.messages.append(message_from_bytes(envelope.content, policy=policy.default))
                 return "250 Message accepted for delivery"
 
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
 
     def start(self) -> FakeSmtp:
         self.controller.start()
@@ -243,7 +243,7 @@ class FakeSmtp:
 
     @property
     def port(self) -> int:
-        return self.controller.server.sockets[0].getsockname()[1]
+        return self.controller.port
 
     def stop(self) -> None:
         self.controller.stop()

@@ -72,7 +72,7 @@ class FakeVendor:
         self._starts: deque[float] = deque()
         self.routes: list[tuple[str, re.Pattern, Callable[..., Response]]] = []
         self.log: list[dict] = []  # every request: time, method, path, answer status, injected fault
-        self.events = threading.Condition()
+        self.changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.hold: threading.Event | None = None  # when set by a test, requests wait here (a hung vendor)
@@ -174,8 +174,8 @@ class FakeVendor:
                 entry, Response(404, {"message": f"no route {request.method} {request.path}"})
             )
         finally:
-            with self.events:
-                self.events.notify_all()
+            with self.changed:
+                self.changed.notify_all()
 
     def _logged(self, entry: dict, response: Response | None) -> Response | None:
         entry["status"] = response.status if response else None
@@ -207,12 +207,12 @@ class FakeVendor:
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         """Blocks a test until the predicate over the vendor's state holds."""
         deadline = time.monotonic() + timeout
-        with self.events:
+        with self.changed:
             while not predicate():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"{self.name}: condition not met in {timeout}s")
-                self.events.wait(remaining)
+                self.changed.wait(remaining)
 
     # -- vendor specifics (overridden) ----------------------------------------------------------------------
 

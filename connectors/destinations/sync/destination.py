@@ -60,6 +60,8 @@ class Destination(ABC):
     guarantee: ClassVar[str] = ""
     """What a rerun after a crash guarantees here, in words, for docs and the Dagster UI."""
 
+    reads_back: ClassVar[bool] = False
+    """True when read_back can ask the destination what arrived."""
     resend_window_seconds: ClassVar[float | None] = None
     """How long after the first attempt a resend is still deduplicated (WeChat: 10 minutes); None: always."""
 
@@ -121,13 +123,14 @@ class OneRequestPerRecord(Destination):
                     Outcome(change.record_key, Status.FAILED, reason=str(exc), http_status=exc.http_status)
                 )
             except TransientError as exc:
-                if exc.ambiguous and not self.resend_is_safe and self.read_back([change]) is None:
-                    # only this record may have gone out, and nobody can tell: settle it as unknown; the
-                    # records after it were never attempted and are safe to retry
+                if exc.ambiguous and not self.resend_is_safe:
+                    # only this record may have gone out; the ones after it were never attempted
+                    cause = TransientError(str(exc), ambiguous=False, http_status=exc.http_status)
+                    if self.reads_back:
+                        raise PartialDelivery(outcomes, cause, uncertain=(change.record_key,)) from exc
                     unknown = Outcome(
                         change.record_key, Status.UNKNOWN, reason=f"outcome unknown: {exc}; not resent"
                     )
-                    cause = TransientError(str(exc), ambiguous=False, http_status=exc.http_status)
                     raise PartialDelivery([*outcomes, unknown], cause) from exc
                 if not outcomes:
                     raise

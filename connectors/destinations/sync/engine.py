@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -160,30 +161,34 @@ class SyncEngine:
 
     def run(self, changes: Sequence[Change]) -> Counts:
         """Sends the changes batch by batch; gives the counts for the run log. Raises SyncAborted at the end
-        if the destination refused the credentials; a used-up quota stops early and defers the rest."""
+        if the destination refused the credentials; a used-up quota stops early and defers the rest.
+
+        Up to `max_in_flight` batches are in flight at once. Ledger writes are grouped: the intents of every
+        batch about to start are written in one transaction, and the outcomes of every batch that finished
+        in another, so the ledger keeps up with a destination that answers fast.
+        """
         counts = Counts(planned=len(changes))
-        batches = self._batches(changes)
+        waiting = deque(self._batches(changes))
         workers = max(1, self.destination.max_in_flight)
         in_flight: dict[Future, _Batch] = {}
         with ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix=f"sync-{self.destination.kind}"
         ) as pool:
-            for batch in batches:
-                while len(in_flight) >= workers:
-                    self._collect(in_flight, counts, return_when=FIRST_COMPLETED)
+            while waiting or in_flight:
                 if self._stop_reason:
-                    counts.deferred += len(batch.changes)
-                    continue
-                to_send = self._screen(batch, counts)
-                if not to_send:
-                    continue
-                self.ledger.record_intents(self.sync_key, self.run_id, to_send)
-                self.observer("intents_recorded", {"batch": batch.number, "records": len(to_send)})
-                counts.sent += len(to_send)
-                future = pool.submit(self._deliver, batch.action, to_send, batch.number)
-                in_flight[future] = _Batch(batch.number, batch.action, to_send)
-            while in_flight:
-                self._collect(in_flight, counts, return_when=FIRST_COMPLETED)
+                    counts.deferred += sum(len(b.changes) for b in waiting)
+                    waiting.clear()
+                starting = [waiting.popleft() for _ in range(min(workers - len(in_flight), len(waiting)))]
+                starting = self._screen(starting, counts)
+                self.ledger.record_intents(
+                    self.sync_key, self.run_id, [c for b in starting for c in b.changes]
+                )
+                for batch in starting:
+                    self.observer("intents_recorded", {"batch": batch.number, "records": len(batch.changes)})
+                    counts.sent += len(batch.changes)
+                    in_flight[pool.submit(self._deliver, batch.action, batch.changes, batch.number)] = batch
+                if in_flight:
+                    self._collect(in_flight, counts)
         if self._fatal is not None:
             raise SyncAborted(str(self._fatal)) from self._fatal
         return counts
@@ -197,26 +202,32 @@ class SyncEngine:
                 batches.append(_Batch(len(batches) + 1, action, group[start : start + size]))
         return batches
 
-    def _screen(self, batch: _Batch, counts: Counts) -> list[Change]:
+    def _screen(self, batches: list[_Batch], counts: Counts) -> list[_Batch]:
         """Drops changes consent forbids right now (checked at send time) and records them as suppressed."""
-        if self.suppressor is None or batch.action in (Action.REMOVE, Action.DELETE):
-            return batch.changes
-        refused = self.suppressor(batch.changes)
+        screened = [c for b in batches for c in b.changes if b.action not in (Action.REMOVE, Action.DELETE)]
+        if self.suppressor is None or not screened:
+            return batches
+        refused = self.suppressor(screened)
         if not refused:
-            return batch.changes
+            return batches
         outcomes = [Outcome(k, Status.SUPPRESSED, reason=r) for k, r in refused.items()]
-        by_key = {c.record_key: c for c in batch.changes}
-        self.ledger.record_outcomes(self.sync_key, self.run_id, by_key, outcomes)
+        self.ledger.record_outcomes(self.sync_key, self.run_id, {c.record_key: c for c in screened}, outcomes)
         for outcome in outcomes:
             counts.add(outcome)
-        self.observer("suppressed", {"batch": batch.number, "records": sorted(refused)})
-        return [c for c in batch.changes if c.record_key not in refused]
+        self.observer("suppressed", {"batches": [b.number for b in batches], "records": sorted(refused)})
+        kept = [
+            _Batch(b.number, b.action, [c for c in b.changes if c.record_key not in refused]) for b in batches
+        ]
+        return [b for b in kept if b.changes]
 
-    def _collect(self, in_flight: dict[Future, _Batch], counts: Counts, return_when) -> None:
-        done, _ = wait(list(in_flight), return_when=return_when)
+    def _collect(self, in_flight: dict[Future, _Batch], counts: Counts) -> None:
+        """Waits for at least one batch, then records the outcomes of every finished batch in one transaction."""
+        done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+        by_key: dict[str, Change] = {}
+        recorded: list[Outcome] = []
         for future in done:
             batch = in_flight.pop(future)
-            by_key = {c.record_key: c for c in batch.changes}
+            batch_keys = {c.record_key: c for c in batch.changes}
             try:
                 outcomes = future.result()
             except (QuotaExhausted, DestinationMisconfigured) as exc:
@@ -226,25 +237,26 @@ class SyncEngine:
                 counts.deferred += len(batch.changes)
                 continue
             answered = {o.record_key for o in outcomes}
-            missing = [k for k in by_key if k not in answered]
-            if missing:
-                outcomes = [
-                    *outcomes,
-                    *(
-                        Outcome(
-                            k, Status.FAILED, reason=f"{self.destination.kind} gave no answer for this record"
-                        )
-                        for k in missing
-                    ),
-                ]
+            outcomes = [
+                *outcomes,
+                *(
+                    Outcome(
+                        k, Status.FAILED, reason=f"{self.destination.kind} gave no answer for this record"
+                    )
+                    for k in batch_keys
+                    if k not in answered
+                ),
+            ]
             self.observer("acknowledged", {"batch": batch.number, "records": len(outcomes)})
-            self.ledger.record_outcomes(self.sync_key, self.run_id, by_key, outcomes)
-            self.observer("recorded", {"batch": batch.number, "records": len(outcomes)})
+            by_key |= batch_keys
+            recorded += outcomes
             for outcome in outcomes:
                 counts.add(outcome)
                 if outcome.status == Status.DELIVERED:
-                    action = by_key[outcome.record_key].action
-                    counts.by_action[str(action)] = counts.by_action.get(str(action), 0) + 1
+                    action = str(batch_keys[outcome.record_key].action)
+                    counts.by_action[action] = counts.by_action.get(action, 0) + 1
+        self.ledger.record_outcomes(self.sync_key, self.run_id, by_key, recorded)
+        self.observer("recorded", {"records": len(recorded)})
 
     def _stop(self, exc: Exception) -> None:
         with self._lock:
@@ -258,26 +270,39 @@ class SyncEngine:
         attempt = 0
         waited_for_rate_limit = 0.0
         outcomes: list[Outcome] = []
-        must_read_back = False  # an earlier attempt may have reached a destination where resending duplicates
+        uncertain: set[str] = set()  # may have reached a destination where resending would duplicate
         while changes:
             if self._stop_reason:
                 raise QuotaExhausted(f"not attempted: the run stopped ({self._stop_reason})")
+            if uncertain:
+                try:
+                    settled = self._settle(changes, uncertain)
+                except (RateLimited, TransientError) as exc:
+                    # reading back is safe to repeat: wait, then ask again before resending anything
+                    attempt += 1
+                    self.observer("transient_error", {"batch": batch, "attempt": attempt, "error": str(exc)})
+                    wait = (
+                        exc.retry_after
+                        if isinstance(exc, RateLimited)
+                        else self.policy.backoff(attempt, self._rng)
+                    )
+                    if attempt >= self.policy.max_attempts:
+                        reason = f"could not read back after {attempt} attempts: {exc}; not resent"
+                        return [*outcomes, *(Outcome(c.record_key, Status.UNKNOWN, reason=reason) for c in changes
+                                             if c.record_key in uncertain),
+                                *(Outcome(c.record_key, Status.FAILED, reason=reason) for c in changes
+                                  if c.record_key not in uncertain)]  # fmt: skip
+                    self._sleep(wait)
+                    continue
+                if settled:
+                    attempt = 0
+                outcomes += settled
+                done = {o.record_key for o in settled}
+                changes = [c for c in changes if c.record_key not in done]
+                uncertain = set()
+                if not changes:
+                    return outcomes
             try:
-                if must_read_back:
-                    arrived = self.destination.read_back(changes)
-                    if arrived is None:
-                        reason = (
-                            "outcome unknown after an interrupted request; not resent to avoid a duplicate"
-                        )
-                        return [
-                            *outcomes,
-                            *(Outcome(c.record_key, Status.UNKNOWN, reason=reason) for c in changes),
-                        ]
-                    outcomes += [Outcome(k, Status.DELIVERED, external_id=v) for k, v in arrived.items()]
-                    changes = [c for c in changes if c.record_key not in arrived]
-                    must_read_back = False
-                    if not changes:
-                        return outcomes
                 started = self.limiter.acquire()
                 self.observer(
                     "request", {"batch": batch, "records": len(changes), "attempt": attempt, "at": started}
@@ -286,8 +311,11 @@ class SyncEngine:
                     return [*outcomes, *self.destination.send(action, changes)]
                 except PartialDelivery as partial:
                     outcomes += partial.outcomes
-                    settled = {o.record_key for o in partial.outcomes}
-                    changes = [c for c in changes if c.record_key not in settled]
+                    settled_keys = {o.record_key for o in partial.outcomes}
+                    changes = [c for c in changes if c.record_key not in settled_keys]
+                    uncertain |= set(partial.uncertain)
+                    if partial.outcomes:
+                        attempt = 0  # progress: the retry budget is for a stuck request, not the batch
                     raise partial.cause from None
             except RateLimited as exc:
                 now = self.limiter.now()
@@ -303,14 +331,19 @@ class SyncEngine:
             except TransientError as exc:
                 attempt += 1
                 self.observer("transient_error", {"batch": batch, "attempt": attempt, "error": str(exc)})
-                must_read_back = must_read_back or (exc.ambiguous and not self.destination.resend_is_safe)
+                if exc.ambiguous and not self.destination.resend_is_safe:
+                    uncertain = {c.record_key for c in changes}
                 if attempt >= self.policy.max_attempts:
-                    status = Status.UNKNOWN if must_read_back else Status.FAILED
                     reason = f"gave up after {attempt} attempts: {exc}"
                     return [
                         *outcomes,
                         *(
-                            Outcome(c.record_key, status, reason=reason, http_status=exc.http_status)
+                            Outcome(
+                                c.record_key,
+                                Status.UNKNOWN if c.record_key in uncertain else Status.FAILED,
+                                reason=reason,
+                                http_status=exc.http_status,
+                            )
                             for c in changes
                         ),
                     ]
@@ -329,3 +362,12 @@ class SyncEngine:
                     *self._deliver(action, changes[middle:], batch),
                 ]
         return outcomes
+
+    def _settle(self, changes: list[Change], uncertain: set[str]) -> list[Outcome]:
+        """Asks the destination which uncertain changes arrived; those that cannot be asked about are unknown."""
+        doubtful = [c for c in changes if c.record_key in uncertain]
+        arrived = self.destination.read_back(doubtful)
+        if arrived is None:
+            reason = "outcome unknown after an interrupted request; not resent to avoid a duplicate"
+            return [Outcome(c.record_key, Status.UNKNOWN, reason=reason) for c in doubtful]
+        return [Outcome(k, Status.DELIVERED, external_id=v) for k, v in arrived.items()]

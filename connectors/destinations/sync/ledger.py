@@ -110,6 +110,7 @@ class Ledger:
     def __init__(self, conn: duckdb.DuckDBPyConnection, destination: str):
         self.conn = conn
         self.destination = destination
+        self._unresolved: dict[str, bool] = {}  # sync key -> it has failures a delivery may resolve
         for statement in DDL:
             conn.execute(statement)
 
@@ -203,6 +204,14 @@ class Ledger:
                 }
             )
         frame = pd.DataFrame(rows).astype({"http_status": "Int64", "present": "boolean"})
+        statuses = set(frame["status"])
+        if sync_key not in self._unresolved:
+            self._unresolved[sync_key] = bool(
+                self.conn.execute(
+                    "select count(*) from activation.sync_failures where sync_key = ? and resolved_at is null",
+                    [sync_key],
+                ).fetchone()[0]
+            )
         self.conn.execute("begin transaction")
         try:
             self.conn.register("_frame", frame)
@@ -220,24 +229,27 @@ class Ledger:
                 [sync_key, self.destination, run_id, now, now],
             )
             # the synced state moves only when the destination now holds (or definitely lacks) the record
-            self.conn.execute(
-                """
-                insert into activation.sync_state
-                select ?, f.record_key, f.payload_hash, f.external_id, f.present,
-                       coalesce(s.sequence, 0) + 1, f.status, ?
-                from _frame f
-                left join activation.sync_state s on s.sync_key = ? and s.record_key = f.record_key
-                where f.status in ('delivered', 'skipped', 'unknown')
-                on conflict (sync_key, record_key) do update set
-                    payload_hash = excluded.payload_hash, external_id = coalesce(excluded.external_id,
-                    activation.sync_state.external_id), present = excluded.present,
-                    sequence = excluded.sequence, last_status = excluded.last_status,
-                    updated_at = excluded.updated_at
-                """,
-                [sync_key, now, sync_key],
-            )
-            self.conn.execute(
-                """
+            if statuses & {"delivered", "skipped", "unknown"}:
+                self.conn.execute(
+                    """
+                    insert into activation.sync_state
+                    select ?, f.record_key, f.payload_hash, f.external_id, f.present,
+                           coalesce(s.sequence, 0) + 1, f.status, ?
+                    from _frame f
+                    left join activation.sync_state s on s.sync_key = ? and s.record_key = f.record_key
+                    where f.status in ('delivered', 'skipped', 'unknown')
+                    on conflict (sync_key, record_key) do update set
+                        payload_hash = excluded.payload_hash, external_id = coalesce(excluded.external_id,
+                        activation.sync_state.external_id), present = excluded.present,
+                        sequence = excluded.sequence, last_status = excluded.last_status,
+                        updated_at = excluded.updated_at
+                    """,
+                    [sync_key, now, sync_key],
+                )
+            if statuses & {"failed", "unknown"}:
+                self._unresolved[sync_key] = True
+                self.conn.execute(
+                    """
                 insert into activation.sync_failures
                 select ?, record_key, ?, action, payload_hash, status, reason, http_status, 1, ?, ?, ?, null
                 from _frame where status in ('failed', 'unknown')
@@ -251,16 +263,17 @@ class Ledger:
                         then activation.sync_failures.attempts + 1 else 1 end,
                     payload_hash = excluded.payload_hash
                 """,
-                [sync_key, self.destination, now, now, run_id],
-            )
-            self.conn.execute(
-                """
+                    [sync_key, self.destination, now, now, run_id],
+                )
+            if self._unresolved[sync_key] and statuses & {"delivered", "skipped"}:
+                self.conn.execute(
+                    """
                 update activation.sync_failures set resolved_at = ?
                 where sync_key = ? and resolved_at is null
                   and record_key in (select record_key from _frame where status in ('delivered', 'skipped'))
                 """,
-                [now, sync_key],
-            )
+                    [now, sync_key],
+                )
             self.conn.execute("commit")
         except Exception:
             self.conn.execute("rollback")
@@ -306,6 +319,7 @@ class Ledger:
         if not invalid:
             return
         now = _now()
+        self._unresolved[sync_key] = True
         frame = pd.DataFrame(invalid, columns=["record_key", "reason"])
         self._with_frame(
             frame,

@@ -132,10 +132,11 @@ class BatchRejected(DeliveryError):
 class PartialDelivery(DeliveryError):
     """A request-per-record destination stopped part way: `outcomes` are settled, `cause` applies to the rest."""
 
-    def __init__(self, outcomes: list[Outcome], cause: DeliveryError):
+    def __init__(self, outcomes: list[Outcome], cause: DeliveryError, uncertain: tuple[str, ...] = ()):
         super().__init__(str(cause))
         self.outcomes = outcomes
         self.cause = cause
+        self.uncertain = uncertain  # record keys that may have arrived: read them back before resending
 
 
 class QuotaExhausted(DeliveryError):

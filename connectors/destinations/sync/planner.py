@@ -110,7 +110,7 @@ def plan_sync(
     if mode not in destination.modes:
         allowed = ", ".join(sorted(destination.modes))
         raise ValueError(
-            f"{sync_key}: {destination.kind} does not support mode {mode!r} (supported: {allowed})"
+            f"{sync_key}: {destination.kind} does not support mode '{mode}' (supported: {allowed})"
         )
     given_up = given_up or {}
     plan = Plan(sync_key=sync_key, mode=mode)

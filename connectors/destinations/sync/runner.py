@@ -107,8 +107,8 @@ def plan(
     conn: duckdb.DuckDBPyConnection, request: SyncRequest, observer: Observer | None = None
 ) -> tuple[SyncReport, SyncEngine, Suppressions, dict[str, list[str]]]:
     """Settles pending intents and gives the plan (the dry-run), without sending anything."""
-    conn.execute(PLANS_DDL)
     ledger = Ledger(conn, request.destination.name)
+    conn.execute(PLANS_DDL)
     engine = SyncEngine(request.destination, ledger, request.sync_key, request.run_id, observer=observer)
     reconciled = engine.reconcile()
     profiles = member_profiles(conn, request.segment_table)
