@@ -36,7 +36,16 @@ def hubspot_destination(fake: FakeHubSpot, mode: Mode = Mode.UPSERT, list_id: st
     return HubSpotContacts(HubSpotConfig(**settings), list_id=list_id, mode=mode)
 
 
-def sync(conn, destination, mode: Mode = Mode.UPSERT, segment: str = "segment_test", policy=FAST, observer=None, sync_key=None, **options):
+def sync(
+    conn,
+    destination,
+    mode: Mode = Mode.UPSERT,
+    segment: str = "segment_test",
+    policy=FAST,
+    observer=None,
+    sync_key=None,
+    **options,
+):
     """Runs one sync of segments.<segment> to the destination, as the Dagster asset would."""
     request = SyncRequest(
         sync_key=sync_key or f"{segment}:{destination.name}",

@@ -24,13 +24,16 @@ class Echo(Destination):
 
 def profiles(n: int, score: int = 50, skip_email: frozenset = frozenset()):
     return [
-        {"contact_id": f"c{i}", "email": None if i in skip_email else f"p{i}@x.cn", "score": score} for i in range(n)
+        {"contact_id": f"c{i}", "email": None if i in skip_email else f"p{i}@x.cn", "score": score}
+        for i in range(n)
     ]
 
 
 def synced(n: int, score: int = 50, present: bool = True, status: str = "delivered"):
     return {
-        f"c{i}": SyncedState(payload_hash({"email": f"p{i}@x.cn", "score": score}), f"ext{i}", present, 1, status)
+        f"c{i}": SyncedState(
+            payload_hash({"email": f"p{i}@x.cn", "score": score}), f"ext{i}", present, 1, status
+        )
         for i in range(n)
     }
 
@@ -92,7 +95,9 @@ def test_a_payload_the_destination_keeps_refusing_is_not_resent_until_it_changes
     plan = plan_sync("s:echo", Mode.UPSERT, Echo(), members, {}, given_up={"c1": refused_hash})
     assert actions(plan) == {"c0": Action.CREATE} and plan.given_up == 1
     members[1]["score"] = 51
-    assert "c1" in actions(plan_sync("s:echo", Mode.UPSERT, Echo(), members, {}, given_up={"c1": refused_hash}))
+    assert "c1" in actions(
+        plan_sync("s:echo", Mode.UPSERT, Echo(), members, {}, given_up={"c1": refused_hash})
+    )
 
 
 def test_idempotency_key_is_stable_across_reruns_and_differs_when_a_member_comes_back():

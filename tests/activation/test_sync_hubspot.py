@@ -32,7 +32,11 @@ def test_under_30_percent_429_and_500_every_record_arrives_once_and_waits_honour
     faults = Faults(rate=0.3, kinds=("429", "500", "500_after"), retry_after=0.3, seed=3)
     with FakeHubSpot(faults=faults) as fake:
         events = []
-        report = sync(conn, hubspot_destination(fake, max_in_flight=1), observer=lambda e, d: events.append((e, dict(d))))
+        report = sync(
+            conn,
+            hubspot_destination(fake, max_in_flight=1),
+            observer=lambda e, d: events.append((e, dict(d))),
+        )
         delivered = fake.by_email()
     assert report.figures()["succeeded"] == 250 and report.figures()["failed"] == 0
     assert len(delivered) == 250 and len(fake.creations) == len(set(fake.creations)) == 250
@@ -61,7 +65,9 @@ def test_a_failed_record_is_retried_on_the_next_run_and_then_resolved(conn, hubs
     sync(conn, hubspot_destination(hubspot))
     conn.execute("update marts.dim_contacts set email = 'person7@example.cn' where contact_id = 'c_000007'")
     again = sync(conn, hubspot_destination(hubspot))
-    resolved = conn.execute("select resolved_at is not null from activation.sync_failures where record_key = 'c_000007'")
+    resolved = conn.execute(
+        "select resolved_at is not null from activation.sync_failures where record_key = 'c_000007'"
+    )
     assert again.figures()["planned"] == 1 and again.figures()["succeeded"] == 1
     assert resolved.fetchone()[0]
 
@@ -81,7 +87,9 @@ def test_removing_more_than_30_percent_blocks_until_confirmed(conn, hubspot):
     with pytest.raises(AnomalousChange, match="150 of 250 synced members"):
         sync(conn, hubspot_destination(hubspot, Mode.MIRROR, list_id="9"), Mode.MIRROR)
     assert len(hubspot.lists["9"]) == 250, "a blocked sync sends nothing"
-    confirmed = sync(conn, hubspot_destination(hubspot, Mode.MIRROR, list_id="9"), Mode.MIRROR, confirm_anomaly=True)
+    confirmed = sync(
+        conn, hubspot_destination(hubspot, Mode.MIRROR, list_id="9"), Mode.MIRROR, confirm_anomaly=True
+    )
     assert confirmed.figures()["removed"] == 150 and len(hubspot.lists["9"]) == 100
 
 
@@ -96,8 +104,12 @@ def test_update_only_skips_contacts_hubspot_lacks_and_insert_only_skips_existing
     sync(conn, hubspot_destination(hubspot))
     warehouse.set_members(conn, "segment_test", range(15))
     warehouse.touch_scores(conn, range(15))
-    updates = sync(conn, hubspot_destination(hubspot, Mode.UPDATE_ONLY), Mode.UPDATE_ONLY, sync_key="t:update")
-    inserts = sync(conn, hubspot_destination(hubspot, Mode.INSERT_ONLY), Mode.INSERT_ONLY, sync_key="t:insert")
+    updates = sync(
+        conn, hubspot_destination(hubspot, Mode.UPDATE_ONLY), Mode.UPDATE_ONLY, sync_key="t:update"
+    )
+    inserts = sync(
+        conn, hubspot_destination(hubspot, Mode.INSERT_ONLY), Mode.INSERT_ONLY, sync_key="t:insert"
+    )
     assert (updates.figures()["succeeded"], updates.figures()["skipped"]) == (10, 5)
     assert (inserts.figures()["succeeded"], inserts.figures()["skipped"]) == (5, 10)
     assert len(hubspot.contacts) == 15
@@ -116,7 +128,9 @@ def test_a_refused_token_stops_the_sync_without_the_token_in_any_message(conn, h
     destination = hubspot_destination(hubspot, access_token="pat-na1-wrong-secret")
     with pytest.raises(SyncAborted) as raised:
         sync(conn, destination)
-    logged = conn.execute("select string_agg(coalesce(message, ''), ' ') from activation.sync_runs").fetchone()[0]
+    logged = conn.execute(
+        "select string_agg(coalesce(message, ''), ' ') from activation.sync_runs"
+    ).fetchone()[0]
     assert "INVALID_AUTHENTICATION" in str(raised.value)
     assert "pat-na1-wrong-secret" not in str(raised.value) + logged
 
@@ -125,6 +139,11 @@ def test_gdpr_delete_is_sent_for_every_email_and_acknowledged(hubspot):
     from connectors.destinations.sync.destination import ErasureSubject
 
     destination = hubspot_destination(hubspot)
-    ack = destination.erase(ErasureSubject("del_1", "c_1", emails=("gone@example.cn",), external_ids=("1001",)))
-    assert hubspot.gdpr_deleted == [{"objectId": "gone@example.cn", "idProperty": "email"}, {"objectId": "1001"}]
+    ack = destination.erase(
+        ErasureSubject("del_1", "c_1", emails=("gone@example.cn",), external_ids=("1001",))
+    )
+    assert hubspot.gdpr_deleted == [
+        {"objectId": "gone@example.cn", "idProperty": "email"},
+        {"objectId": "1001"},
+    ]
     assert "acknowledged for 2" in ack

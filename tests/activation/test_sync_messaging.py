@@ -50,9 +50,13 @@ def test_each_member_gets_one_personalised_email_with_one_click_unsubscribe(conn
     again = sync(conn, email_destination(smtp), Mode.INSERT_ONLY)
     first = next(m for m in smtp.messages if m["To"].addresses[0].addr_spec == "person3@example.cn")
     body = first.get_body(("plain",)).get_content()
-    assert report.figures()["succeeded"] == 30 and again.figures()["planned"] == 0 and len(smtp.messages) == 30
+    assert (
+        report.figures()["succeeded"] == 30 and again.figures()["planned"] == 0 and len(smtp.messages) == 30
+    )
     name = warehouse.person(3)["full_name"]
-    assert first["Subject"].startswith(name) and body.startswith(f"{name}："), "personalised with the contact's name"
+    assert first["Subject"].startswith(name) and body.startswith(f"{name}："), (
+        "personalised with the contact's name"
+    )
     assert "公司3" in body
     assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "https://example.com/preferences/unsubscribe?c=c_000003&ch=email&t=" in first["List-Unsubscribe"]
@@ -64,21 +68,33 @@ def test_no_email_to_contacts_who_opted_out_even_after_the_segment_was_built(con
     conn.execute("update marts.dim_contacts set unsubscribed_email = true where contact_id = 'c_000001'")
     conn.execute("update marts.dim_contacts set refused_marketing = true where contact_id = 'c_000002'")
     # opt-outs that landed after the marts were built, straight in raw
-    conn.execute("create table raw.email_events (email varchar, email_normalized varchar, event_type varchar, occurred_at timestamp)")
-    conn.execute("insert into raw.email_events values ('Person3@Example.cn', 'person3@example.cn', 'unsubscribed', now())")
+    conn.execute(
+        "create table raw.email_events (email varchar, email_normalized varchar, event_type varchar, occurred_at timestamp)"
+    )
+    conn.execute(
+        "insert into raw.email_events values ('Person3@Example.cn', 'person3@example.cn', 'unsubscribed', now())"
+    )
     conn.execute("create table raw.consent_changes (email_normalized varchar, phone_normalized varchar, purpose varchar, "
                  "status varchar, changed_at timestamp)")  # fmt: skip
-    conn.execute("insert into raw.consent_changes values (null, '+8613800000004', 'marketing', 'withdrawn', now())")
+    conn.execute(
+        "insert into raw.consent_changes values (null, '+8613800000004', 'marketing', 'withdrawn', now())"
+    )
 
     def opt_out_during_the_sync(event, data):
         if event == "recorded":  # after the first batch went out, person 35 unsubscribes
-            conn.execute("insert into raw.email_events values (null, 'person35@example.cn', 'unsubscribed', now())")
+            conn.execute(
+                "insert into raw.email_events values (null, 'person35@example.cn', 'unsubscribed', now())"
+            )
 
     destination = email_destination(smtp)
     destination.batch_size = 10
     report = sync(conn, destination, Mode.INSERT_ONLY, observer=opt_out_during_the_sync)
     recipients = {m["To"].addresses[0].addr_spec for m in smtp.messages}
-    reasons = dict(conn.execute("select record_key, reason from activation.sync_ledger where status = 'suppressed'").fetchall())
+    reasons = dict(
+        conn.execute(
+            "select record_key, reason from activation.sync_ledger where status = 'suppressed'"
+        ).fetchall()
+    )
     refused = {f"person{i}@example.cn" for i in (1, 2, 3, 4, 35)}
     assert not recipients & refused, recipients & refused
     assert len(recipients) == 35 and report.figures()["suppressed"] == 5
@@ -92,7 +108,9 @@ def test_a_refused_recipient_is_a_failed_record_with_the_servers_reason(conn):
         report = sync(conn, email_destination(server), Mode.INSERT_ONLY)
     finally:
         server.stop()
-    reason = conn.execute("select reason from activation.sync_failures where record_key = 'c_000005'").fetchone()[0]
+    reason = conn.execute(
+        "select reason from activation.sync_failures where record_key = 'c_000005'"
+    ).fetchone()[0]
     assert report.figures()["succeeded"] == 9 and "550" in reason
 
 
@@ -112,7 +130,9 @@ def test_aliyun_sms_is_signed_and_a_lost_answer_is_settled_by_its_out_id(conn):
     faults = Faults(rate=0.3, kinds=("500_after",), seed=2)
     with FakeAliyunSms(faults=faults) as fake:
         warehouse.set_members(conn, "segment_test", range(20))
-        config = AliyunSmsConfig(fake.access_key_id, fake.access_key_secret, "鱼池", endpoint=fake.url, timeout=2.0)
+        config = AliyunSmsConfig(
+            fake.access_key_id, fake.access_key_secret, "鱼池", endpoint=fake.url, timeout=2.0
+        )
         destination = AliyunSms(config, "SMS_123", {"name": "full_name"}, "replay")
         report = sync(conn, destination, Mode.INSERT_ONLY)
         numbers = [s["PhoneNum"] for s in fake.sent]
@@ -155,6 +175,9 @@ def test_wechat_refreshes_an_expired_token_deduplicates_by_client_msg_id_and_use
 
         report = sync(conn, destination, Mode.INSERT_ONLY, observer=expire_tokens_after_the_first_batch)
         delivered = [m["touser"] for m in fake.delivered]
+        token_calls = sum(1 for e in fake.log if e["path"] == "/cgi-bin/stable_token")
+    assert token_calls >= 2, "the expired token was refreshed"
+    assert fake.deduplicated > 0, "a resend after a lost answer was dropped by WeChat thanks to client_msg_id"
     assert expired and report.figures()["succeeded"] == 11 and report.figures()["skipped"] == 1  # 43004
     assert len(delivered) == len(set(delivered)) == 11 and "oOTHERAPP" not in delivered
 
@@ -163,7 +186,9 @@ def test_webhook_events_are_signed_and_retries_reuse_the_webhook_id(conn):
     faults = Faults(rate=0.3, kinds=("500_after", "429", "500"), retry_after=0.1, seed=9)
     with WebhookReceiver(SECRET, faults=faults) as receiver:
         warehouse.set_members(conn, "segment_test", range(40))
-        destination = SignedWebhook(WebhookConfig(receiver.url + "/hooks/yuchi", SECRET, timeout=2.0), segment="test")
+        destination = SignedWebhook(
+            WebhookConfig(receiver.url + "/hooks/yuchi", SECRET, timeout=2.0), segment="test"
+        )
         report = sync(conn, destination, Mode.UPSERT)
         events = receiver.received
     assert report.figures()["succeeded"] == 40 and receiver.rejected == []

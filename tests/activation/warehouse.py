@@ -67,7 +67,11 @@ def build(path: Path | str, people: int, segment: str = "segment_test", members:
     conn.execute("insert into marts.dim_contacts select * from _contacts")
     identifiers = []
     for row in rows:
-        for id_type, value in (("email", row["email"]), ("phone", row["phone"]), ("wechat_openid", row["wechat_openid"])):
+        for id_type, value in (
+            ("email", row["email"]),
+            ("phone", row["phone"]),
+            ("wechat_openid", row["wechat_openid"]),
+        ):
             identifiers.append({"identifier_key": f"{id_type}:{value}", "id_type": id_type, "id_value": value,
                                 "contact_id": row["contact_id"]})  # fmt: skip
     conn.register("_ids", pd.DataFrame(identifiers))
@@ -101,4 +105,6 @@ def touch_scores(conn: duckdb.DuckDBPyConnection, members: Iterable[int], delta:
     """Changes the score of some contacts, so their payloads change."""
     ids = ", ".join(f"'c_{i:06d}'" for i in members)
     if ids:
-        conn.execute(f"update marts.lead_scores set total_score = total_score + {delta} where contact_id in ({ids})")
+        conn.execute(
+            f"update marts.lead_scores set total_score = total_score + {delta} where contact_id in ({ids})"
+        )

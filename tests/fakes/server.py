@@ -75,7 +75,9 @@ class FakeVendor:
         self.changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.hold: threading.Event | None = None  # when set by a test, requests wait here (a hung vendor)
+        self.hold_after: int | None = None  # requests after this many wait for `release` (a hung vendor)
+        self.release = threading.Event()
+        self.held = 0
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -141,8 +143,11 @@ class FakeVendor:
         self.routes.append((method, re.compile(f"^{pattern}$"), handler))
 
     def dispatch(self, request: Request) -> Response | None:
-        if self.hold is not None:
-            self.hold.wait()
+        if self.hold_after is not None and len(self.log) >= self.hold_after:
+            with self.changed:
+                self.held += 1
+                self.changed.notify_all()
+            self.release.wait()
         entry = {"at": time.monotonic(), "method": request.method, "path": request.path, "fault": None}
         try:
             denied = self.authenticate(request)

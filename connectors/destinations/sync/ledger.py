@@ -7,6 +7,7 @@ two leaves `pending` intents that the next run reconciles before it plans anythi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from connectors.destinations.sync.model import Action, Change, Outcome, Status
+from connectors.destinations.sync.model import Action, Change, Outcome, Status, canonical_json
 from connectors.destinations.sync.planner import SyncedState
 
 DDL = (
@@ -33,7 +34,8 @@ DDL = (
         http_status integer,
         run_id varchar,
         intended_at timestamp,
-        acknowledged_at timestamp
+        acknowledged_at timestamp,
+        pending_payload varchar  -- kept only until the answer is recorded: needed to read back after a crash
     )
     """,
     """
@@ -137,13 +139,14 @@ class Ledger:
     def pending(self, sync_key: str) -> list[PendingIntent]:
         """Gives intents left `pending` by a run that stopped before the destination's answer was recorded."""
         rows = self.conn.execute(
-            "select record_key, action, payload_hash, idempotency_key, external_id, run_id, intended_at "
-            "from activation.sync_ledger where sync_key = ? and status = 'pending' order by intended_at",
+            "select record_key, action, payload_hash, idempotency_key, external_id, run_id, intended_at, "
+            "pending_payload from activation.sync_ledger where sync_key = ? and status = 'pending' "
+            "order by intended_at",
             [sync_key],
         ).fetchall()
         return [
             PendingIntent(
-                Change(r[0], Action(r[1]), {}, r[2], r[3], r[4]),
+                Change(r[0], Action(r[1]), json.loads(r[7]) if r[7] else {}, r[2], r[3], r[4]),
                 run_id=r[5],
                 intended_at=r[6],
             )
@@ -166,6 +169,7 @@ class Ledger:
                 "action": [str(c.action) for c in changes],
                 "payload_hash": [c.payload_hash for c in changes],
                 "external_id": [c.external_id for c in changes],
+                "pending_payload": [canonical_json(c.payload) for c in changes],
             }
         )
         self._with_frame(
@@ -173,9 +177,10 @@ class Ledger:
             """
             insert into activation.sync_ledger
             select idempotency_key, sync_key, destination, record_key, action, payload_hash, 'pending',
-                   external_id, null, null, ?, ?, null
+                   external_id, null, null, ?, ?, null, pending_payload
             from _frame
-            on conflict (idempotency_key) do update set status = 'pending', run_id = excluded.run_id
+            on conflict (idempotency_key) do update set status = 'pending', run_id = excluded.run_id,
+                pending_payload = excluded.pending_payload
             """,
             [run_id, now],
         )
@@ -219,12 +224,12 @@ class Ledger:
                 """
                 insert into activation.sync_ledger
                 select idempotency_key, ?, ?, record_key, action, payload_hash, status, external_id, reason,
-                       http_status, ?, ?, ?
+                       http_status, ?, ?, ?, null
                 from _frame
                 on conflict (idempotency_key) do update set
                     status = excluded.status, external_id = excluded.external_id, reason = excluded.reason,
                     http_status = excluded.http_status, run_id = excluded.run_id,
-                    acknowledged_at = excluded.acknowledged_at
+                    acknowledged_at = excluded.acknowledged_at, pending_payload = null
                 """,
                 [sync_key, self.destination, run_id, now, now],
             )
@@ -288,7 +293,7 @@ class Ledger:
         frame = pd.DataFrame({"idempotency_key": [c.idempotency_key for c in changes]})
         self._with_frame(
             frame,
-            "update activation.sync_ledger set status = 'abandoned', reason = ? "
+            "update activation.sync_ledger set status = 'abandoned', reason = ?, pending_payload = null "
             "where sync_key = ? and status = 'pending' and idempotency_key in (select idempotency_key from _frame)",
             [why, sync_key],
         )
