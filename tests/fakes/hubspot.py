@@ -51,10 +51,10 @@ class FakeHubSpot(FakeVendor):
 
     # -- protocol -------------------------------------------------------------------------------------------
 
-    def authenticate(self, request: Request) -> Response | None:
+    def authenticate(self, request: Request, number: int) -> Response | None:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return _error(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
-        if self.daily_limit is not None and len(self.log) >= self.daily_limit:
+        if self.daily_limit is not None and number > self.daily_limit:
             return Response(429, {"status": "error", "message": "You have reached your daily limit.",
                                   "errorType": "RATE_LIMIT", "policyName": "DAILY"})  # fmt: skip
         return None

@@ -36,7 +36,7 @@ class FakeTwilio(FakeVendor):
         self.route("POST", r"/2010-04-01/Accounts/(?P<sid>\w+)/Messages\.json", self.create)
         self.route("GET", r"/2010-04-01/Accounts/(?P<sid>\w+)/Messages\.json", self.list)
 
-    def authenticate(self, request: Request) -> Response | None:
+    def authenticate(self, request: Request, number: int) -> Response | None:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         if request.headers.get("Authorization") != f"Basic {expected}":
             return Response(401, {"code": 20003, "message": "Authenticate", "more_info":

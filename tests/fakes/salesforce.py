@@ -39,12 +39,12 @@ class FakeSalesforce(FakeVendor):
         self.route("DELETE", API + r"/composite/sobjects", self.delete)
         self.route("GET", API + r"/query", self.query)
 
-    def authenticate(self, request: Request) -> Response | None:
+    def authenticate(self, request: Request, number: int) -> Response | None:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return Response(
                 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
             )
-        if self.api_quota is not None and len(self.log) >= self.api_quota:
+        if self.api_quota is not None and number > self.api_quota:
             return Response(
                 403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
             )

@@ -72,6 +72,7 @@ class FakeVendor:
         self._starts: deque[float] = deque()
         self.routes: list[tuple[str, re.Pattern, Callable[..., Response]]] = []
         self.log: list[dict] = []  # every request: time, method, path, answer status, injected fault
+        self.requests = 0  # requests received so far (counted on arrival, for quotas)
         self.changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,9 +149,18 @@ class FakeVendor:
                 self.held += 1
                 self.changed.notify_all()
             self.release.wait()
-        entry = {"at": time.monotonic(), "method": request.method, "path": request.path, "fault": None}
+        with self.lock:
+            self.requests += 1
+            number = self.requests
+        entry = {
+            "at": time.monotonic(),
+            "method": request.method,
+            "path": request.path,
+            "fault": None,
+            "n": number,
+        }
         try:
-            denied = self.authenticate(request)
+            denied = self.authenticate(request, number)
             if denied is not None:
                 return self._logged(entry, denied)
             if self.rate_limit and not self._admit():
@@ -221,7 +231,8 @@ class FakeVendor:
 
     # -- vendor specifics (overridden) ----------------------------------------------------------------------
 
-    def authenticate(self, request: Request) -> Response | None:
+    def authenticate(self, request: Request, number: int) -> Response | None:
+        """Gives the vendor's refusal of request number `number` (bad credentials, quota), or None."""
         return None
 
     def rate_limited(self, retry_after: float) -> Response:
