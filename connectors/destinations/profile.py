@@ -33,10 +33,13 @@ PROFILE_FIELDS = (
 """Columns of a member profile; a segment model's own extra columns come after these."""
 
 
+_PLAIN_TYPES = (str, int, bool)
+
+
 def plain(value: Any) -> Any:
     """Gives a JSON-friendly Python value: numpy scalars unwrapped, NaN/NA as None, timestamps as ISO text."""
-    if value is None:
-        return None
+    if value is None or type(value) in _PLAIN_TYPES:
+        return value
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
         value = value.tolist()
     elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
@@ -54,7 +57,10 @@ def plain(value: Any) -> Any:
 
 def clean_profile(row: Mapping[str, Any]) -> dict[str, Any]:
     """Gives a profile with plain values (what the warehouse driver returned, made JSON-friendly)."""
-    return {str(k): plain(v) for k, v in row.items()}
+    return {
+        k: v if v is None or type(v) in _PLAIN_TYPES or (type(v) is float and v == v) else plain(v)
+        for k, v in row.items()
+    }
 
 
 def extra_fields(profile: Mapping[str, Any]) -> dict[str, Any]:

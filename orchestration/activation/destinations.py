@@ -58,7 +58,7 @@ class HubSpotResource(DestinationResource):
     base_url: str = "https://api.hubapi.com"
     id_property: str = "email"
     requests_per_10s: int = 190
-    max_in_flight: int = 4
+    max_in_flight: int = 10
 
     def build(self, segment, spec):
         config = HubSpotConfig(

@@ -18,8 +18,8 @@ from tests.fakes.salesforce import FakeSalesforce
 from tests.fakes.server import Faults
 
 
-def salesforce(fake: FakeSalesforce, mode: Mode = Mode.UPSERT) -> SalesforceLeads:
-    return SalesforceLeads(SalesforceConfig(fake.url, fake.token, timeout=2.0), mode=mode)
+def salesforce(fake: FakeSalesforce, mode: Mode = Mode.UPSERT, in_flight: int = 4) -> SalesforceLeads:
+    return SalesforceLeads(SalesforceConfig(fake.url, fake.token, timeout=2.0, max_in_flight=in_flight), mode=mode)
 
 
 def test_salesforce_upserts_by_external_id_and_records_the_one_rejected_record_per_batch(conn):
@@ -59,7 +59,7 @@ def test_salesforce_update_only_insert_only_and_delete(conn):
 
 def test_salesforce_quota_exhausted_defers_the_rest_to_a_later_run(conn):
     with FakeSalesforce(api_quota=1) as fake:
-        report = sync(conn, salesforce(fake))
+        report = sync(conn, salesforce(fake, in_flight=1))
         fake.api_quota = None
         later = sync(conn, salesforce(fake))
     assert report.figures()["deferred"] == 50 and report.status == "partial"

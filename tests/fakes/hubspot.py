@@ -19,6 +19,10 @@ from tests.fakes.server import FakeVendor, Faults, Request, Response, _seconds
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _normal(id_property: str, value) -> str:
+    return str(value).lower() if id_property == "email" else str(value)
+
+
 def _error(status: int, message: str, category: str, **extra) -> Response:
     body = {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category}
     return Response(status, body | extra)
@@ -26,10 +30,11 @@ def _error(status: int, message: str, category: str, **extra) -> Response:
 
 class FakeHubSpot(FakeVendor):
     name = "hubspot"
+    token_default = "pat-na1-test"
 
     def __init__(self, token: str = "pat-na1-test", faults: Faults | None = None, rate_limit=(190, 10.0),
-                 daily_limit: int | None = None):  # fmt: skip
-        super().__init__(faults, rate_limit)
+                 daily_limit: int | None = None, latency: float = 0.0):  # fmt: skip
+        super().__init__(faults, rate_limit, latency)
         self.token = token
         self.daily_limit = daily_limit
         self.contacts: dict[str, dict] = {}  # HubSpot id -> {"properties": ..., "createdAt": ...}
@@ -38,6 +43,7 @@ class FakeHubSpot(FakeVendor):
         self.gdpr_deleted: list[dict] = []
         self.archived: list[str] = []
         self._ids = itertools.count(1001)
+        self._indexes: dict[str, dict[str, str]] = {}
         base = "/crm/v3/objects/contacts"
         self.route("POST", f"{base}/batch/upsert", self.batch_upsert)
         self.route("POST", f"{base}/batch/update", self.batch_update)
@@ -75,12 +81,28 @@ class FakeHubSpot(FakeVendor):
     # -- state helpers --------------------------------------------------------------------------------------
 
     def find(self, id_property: str, value: str) -> str | None:
-        wanted = str(value).lower() if id_property == "email" else str(value)
-        for contact_id, contact in self.contacts.items():
-            held = contact["properties"].get(id_property)
-            if held is not None and (held.lower() if id_property == "email" else held) == wanted:
-                return contact_id
-        return None
+        if id_property == "hs_object_id":
+            return str(value) if str(value) in self.contacts else None
+        return self._index(id_property).get(_normal(id_property, value))
+
+    def _index(self, id_property: str) -> dict[str, str]:
+        index = self._indexes.get(id_property)
+        if index is None:
+            index = {
+                _normal(id_property, c["properties"][id_property]): cid
+                for cid, c in self.contacts.items()
+                if c["properties"].get(id_property) is not None
+            }
+            self._indexes[id_property] = index
+        return index
+
+    def _reindex(self, contact_id: str, old: dict | None) -> None:
+        new = self.contacts.get(contact_id, {}).get("properties", {})
+        for prop, index in self._indexes.items():
+            if old and old.get(prop) is not None:
+                index.pop(_normal(prop, old[prop]), None)
+            if new.get(prop) is not None:
+                index[_normal(prop, new[prop])] = contact_id
 
     def by_email(self) -> dict[str, dict]:
         with self.lock:
@@ -117,7 +139,21 @@ class FakeHubSpot(FakeVendor):
             properties["email"] = properties["email"].lower()
         self.contacts[contact_id] = {"properties": properties, "createdAt": datetime.now(UTC).isoformat()}
         self.creations.append(properties.get("email") or contact_id)
+        self._reindex(contact_id, None)
         return contact_id
+
+    def _update(self, contact_id: str, properties: dict) -> None:
+        old = dict(self.contacts[contact_id]["properties"])
+        self.contacts[contact_id]["properties"].update(properties)
+        self._reindex(contact_id, old)
+
+    def _delete(self, contact_id: str) -> None:
+        old = self.contacts.pop(contact_id)["properties"]
+        for prop, index in self._indexes.items():
+            if old.get(prop) is not None:
+                index.pop(_normal(prop, old[prop]), None)
+        for members in self.lists.values():
+            members.discard(contact_id)
 
     def _complete(self, results: list, errors: list | None = None) -> Response:
         now = datetime.now(UTC).isoformat()
@@ -141,7 +177,7 @@ class FakeHubSpot(FakeVendor):
             if new:
                 contact_id = self._create({item["idProperty"]: item["id"], **item["properties"]})
             else:
-                self.contacts[contact_id]["properties"].update(item["properties"])
+                self._update(contact_id, item["properties"])
             results.append(self._result(contact_id, new, item.get("objectWriteTraceId")))
         return self._complete(results)
 
@@ -156,7 +192,7 @@ class FakeHubSpot(FakeVendor):
             if contact_id is None:
                 missing.append(item["id"])
                 continue
-            self.contacts[contact_id]["properties"].update(item["properties"])
+            self._update(contact_id, item["properties"])
             results.append(self._result(contact_id, None, item.get("objectWriteTraceId")))
         errors = self._not_found(missing)
         return self._complete(results, errors)
@@ -182,8 +218,8 @@ class FakeHubSpot(FakeVendor):
         properties = body.get("properties") or []
         results, missing = [], []
         for item in body.get("inputs") or []:
-            contact_id = item["id"] if id_property == "hs_object_id" else self.find(id_property, item["id"])
-            if contact_id is None or contact_id not in self.contacts:
+            contact_id = self.find(id_property, item["id"])
+            if contact_id is None:
                 missing.append(item["id"])
                 continue
             held = self.contacts[contact_id]["properties"]
@@ -197,10 +233,9 @@ class FakeHubSpot(FakeVendor):
 
     def batch_archive(self, request: Request) -> Response:
         for item in request.json().get("inputs") or []:
-            if self.contacts.pop(str(item["id"]), None) is not None:
+            if str(item["id"]) in self.contacts:
+                self._delete(str(item["id"]))
                 self.archived.append(str(item["id"]))
-                for members in self.lists.values():
-                    members.discard(str(item["id"]))
         return Response(204)
 
     def gdpr_delete(self, request: Request) -> Response:
@@ -210,9 +245,7 @@ class FakeHubSpot(FakeVendor):
             self.find(body["idProperty"], body["objectId"]) if body.get("idProperty") else body["objectId"]
         )
         if contact_id in self.contacts:
-            del self.contacts[contact_id]
-            for members in self.lists.values():
-                members.discard(contact_id)
+            self._delete(contact_id)
         return Response(204)
 
     def membership(self, request: Request, list_id: str, verb: str) -> Response:

@@ -64,8 +64,11 @@ class FakeVendor:
 
     name = "fake"
 
-    def __init__(self, faults: Faults | None = None, rate_limit: tuple[int, float] | None = None):
+    def __init__(
+        self, faults: Faults | None = None, rate_limit: tuple[int, float] | None = None, latency: float = 0.0
+    ):
         self.faults = faults or Faults()
+        self.latency = latency  # seconds each answer takes, as a vendor across the internet would
         self.rate_limit = rate_limit
         self.lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
@@ -175,6 +178,8 @@ class FakeVendor:
             if fault == "timeout":
                 time.sleep(self.faults.delay)
                 return self._logged(entry, self.server_error())
+            if self.latency:
+                time.sleep(self.latency)
             for method, pattern, handler in self.routes:
                 match = pattern.match(request.path)
                 if method == request.method and match:

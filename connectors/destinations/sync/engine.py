@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from connectors.destinations.sync.destination import Destination, OneRequestPerRecord
@@ -46,6 +46,8 @@ Observer = Callable[[str, Mapping], None]
 """Receives engine events (request, rate_limited, acknowledged, ...) for metrics, benchmarks and tests."""
 
 ACTION_ORDER = (Action.DELETE, Action.REMOVE, Action.UPDATE, Action.CREATE)
+LOOKAHEAD_BATCHES = 4  # batches per worker screened and recorded as intents in one go
+FLUSH_SECONDS = 0.25  # answers wait at most this long before they are recorded
 
 
 @dataclass
@@ -53,6 +55,30 @@ class _Batch:
     number: int
     action: Action
     changes: list[Change]
+
+
+@dataclass
+class _Answered:
+    """Destination answers taken but not yet recorded in the ledger."""
+
+    changes: dict[str, Change] = field(default_factory=dict)
+    outcomes: list[Outcome] = field(default_factory=list)
+    batches: int = 0
+    since: float | None = None
+
+    def add(self, changes: dict[str, Change], outcomes: list[Outcome]) -> None:
+        self.changes |= changes
+        self.outcomes += outcomes
+        self.batches += 1
+        self.since = self.since or time.monotonic()
+
+    def due(self, workers: int) -> bool:
+        return bool(self.outcomes) and (
+            self.batches >= workers or time.monotonic() - (self.since or 0) >= FLUSH_SECONDS
+        )
+
+    def clear(self) -> None:
+        self.changes, self.outcomes, self.batches, self.since = {}, [], 0, None
 
 
 class SyncAborted(Exception):
@@ -163,35 +189,60 @@ class SyncEngine:
         """Sends the changes batch by batch; gives the counts for the run log. Raises SyncAborted at the end
         if the destination refused the credentials; a used-up quota stops early and defers the rest.
 
-        Up to `max_in_flight` batches are in flight at once. Ledger writes are grouped: the intents of every
-        batch about to start are written in one transaction, and the outcomes of every batch that finished
-        in another, so the ledger keeps up with a destination that answers fast.
+        Up to `max_in_flight` batches are in flight at once, so a destination's latency does not cap the
+        throughput below its rate limit. The ledger is written in groups, so it keeps up: consent is checked
+        and intents are recorded for a few batches ahead at once (seconds before they go out), and the
+        answers of the batches that finished are recorded together, at least every FLUSH_SECONDS.
         """
         counts = Counts(planned=len(changes))
         waiting = deque(self._batches(changes))
         workers = max(1, self.destination.max_in_flight)
+        ready: deque[_Batch] = deque()  # consent checked, intents recorded, not sent yet
         in_flight: dict[Future, _Batch] = {}
+        answered = _Answered()
         with ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix=f"sync-{self.destination.kind}"
         ) as pool:
-            while waiting or in_flight:
+            while waiting or ready or in_flight:
                 if self._stop_reason:
-                    counts.deferred += sum(len(b.changes) for b in waiting)
-                    waiting.clear()
-                starting = [waiting.popleft() for _ in range(min(workers - len(in_flight), len(waiting)))]
-                starting = self._screen(starting, counts)
-                self.ledger.record_intents(
-                    self.sync_key, self.run_id, [c for b in starting for c in b.changes]
-                )
-                for batch in starting:
-                    self.observer("intents_recorded", {"batch": batch.number, "records": len(batch.changes)})
+                    self._defer(waiting, ready, counts)
+                if len(ready) < workers and waiting:
+                    ahead = [waiting.popleft() for _ in range(min(LOOKAHEAD_BATCHES * workers, len(waiting)))]
+                    ahead = self._screen(ahead, counts)
+                    self.ledger.record_intents(
+                        self.sync_key, self.run_id, [c for b in ahead for c in b.changes]
+                    )
+                    for batch in ahead:
+                        self.observer(
+                            "intents_recorded", {"batch": batch.number, "records": len(batch.changes)}
+                        )
+                    ready.extend(ahead)
+                while ready and len(in_flight) < workers and not self._stop_reason:
+                    batch = ready.popleft()
+                    if self.destination.consent_channel:
+                        # a message: check consent again at the moment it goes out, not a few batches ago
+                        batch = next(iter(self._screen([batch], counts)), None)
+                        if batch is None:
+                            continue
                     counts.sent += len(batch.changes)
                     in_flight[pool.submit(self._deliver, batch.action, batch.changes, batch.number)] = batch
                 if in_flight:
-                    self._collect(in_flight, counts)
+                    self._collect(in_flight, counts, answered)
+                if answered.due(workers) or (answered.outcomes and not in_flight):
+                    self._flush(answered)
+        self._flush(answered)
         if self._fatal is not None:
             raise SyncAborted(str(self._fatal)) from self._fatal
         return counts
+
+    def _defer(self, waiting: deque, ready: deque, counts: Counts) -> None:
+        """Stops sending: what waits is left for a later run (ready intents are released, not sent)."""
+        counts.deferred += sum(len(b.changes) for b in (*waiting, *ready))
+        self.ledger.release(
+            self.sync_key, [c for b in ready for c in b.changes], f"run stopped: {self._stop_reason}"
+        )
+        waiting.clear()
+        ready.clear()
 
     def _batches(self, changes: Sequence[Change]) -> list[_Batch]:
         batches: list[_Batch] = []
@@ -220,11 +271,9 @@ class SyncEngine:
         ]
         return [b for b in kept if b.changes]
 
-    def _collect(self, in_flight: dict[Future, _Batch], counts: Counts) -> None:
-        """Waits for at least one batch, then records the outcomes of every finished batch in one transaction."""
-        done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-        by_key: dict[str, Change] = {}
-        recorded: list[Outcome] = []
+    def _collect(self, in_flight: dict[Future, _Batch], counts: Counts, answered: _Answered) -> None:
+        """Takes the answers of the batches that finished (waiting a little for the first one)."""
+        done, _ = wait(list(in_flight), timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
         for future in done:
             batch = in_flight.pop(future)
             batch_keys = {c.record_key: c for c in batch.changes}
@@ -236,7 +285,7 @@ class SyncEngine:
                 counts.sent -= len(batch.changes)
                 counts.deferred += len(batch.changes)
                 continue
-            answered = {o.record_key for o in outcomes}
+            given = {o.record_key for o in outcomes}
             outcomes = [
                 *outcomes,
                 *(
@@ -244,19 +293,24 @@ class SyncEngine:
                         k, Status.FAILED, reason=f"{self.destination.kind} gave no answer for this record"
                     )
                     for k in batch_keys
-                    if k not in answered
+                    if k not in given
                 ),
             ]
             self.observer("acknowledged", {"batch": batch.number, "records": len(outcomes)})
-            by_key |= batch_keys
-            recorded += outcomes
+            answered.add(batch_keys, outcomes)
             for outcome in outcomes:
                 counts.add(outcome)
                 if outcome.status == Status.DELIVERED:
                     action = str(batch_keys[outcome.record_key].action)
                     counts.by_action[action] = counts.by_action.get(action, 0) + 1
-        self.ledger.record_outcomes(self.sync_key, self.run_id, by_key, recorded)
-        self.observer("recorded", {"records": len(recorded)})
+
+    def _flush(self, answered: _Answered) -> None:
+        """Records every answer taken so far in one transaction."""
+        if not answered.outcomes:
+            return
+        self.ledger.record_outcomes(self.sync_key, self.run_id, answered.changes, answered.outcomes)
+        self.observer("recorded", {"records": len(answered.outcomes)})
+        answered.clear()
 
     def _stop(self, exc: Exception) -> None:
         with self._lock:

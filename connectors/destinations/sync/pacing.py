@@ -14,12 +14,17 @@ from dataclasses import dataclass
 
 from connectors.destinations.sync.destination import RateLimit
 
+WINDOW_MARGIN = 1.02
+"""The client's window is 2% longer than the vendor's: requests reach the vendor with varying delays, and a
+window counted at our end could hold one request too many at theirs; one 429 costs more than 2%."""
+
 
 class SlidingWindowLimiter:
-    """Lets at most `limit.requests` requests start in any window of `limit.per_seconds` seconds."""
+    """Lets at most `limit.requests` requests start in any window of `limit.per_seconds` (+2%) seconds."""
 
     def __init__(self, limit: RateLimit | None, clock=time.monotonic, sleep=time.sleep):
         self.limit = limit
+        self._window = limit.per_seconds * WINDOW_MARGIN if limit else 0.0
         self._clock = clock
         self._sleep = sleep
         self._starts: deque[float] = deque()
@@ -33,10 +38,11 @@ class SlidingWindowLimiter:
                 now = self._clock()
                 wait = self._paused_until - now
                 if wait <= 0 and self.limit is not None:
-                    while self._starts and self._starts[0] <= now - self.limit.per_seconds:
+                    cutoff = now - self._window
+                    while self._starts and self._starts[0] <= cutoff:
                         self._starts.popleft()
                     if len(self._starts) >= self.limit.requests:
-                        wait = self._starts[0] + self.limit.per_seconds - now
+                        wait = self._starts[0] - cutoff  # > 0: anything at or before the cutoff was dropped
                 if wait <= 0:
                     if self.limit is not None:
                         self._starts.append(now)
