@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.activation import activation_defs
+from orchestration.activation import activation_assets, activation_checks, activation_resources
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
 from orchestration.resources import WarehouseResource
@@ -11,15 +11,20 @@ from orchestration.scoring.assets import lead_propensity_model, predicted_lead_s
 from orchestration.transform.assets import yuchi_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
 
-core_defs = dg.Definitions(
-    assets=[*ingest_assets, yuchi_dbt_models, lead_propensity_model, predicted_lead_scores],
-    asset_checks=raw_checks,
+defs = dg.Definitions(
+    assets=[
+        *ingest_assets,
+        yuchi_dbt_models,
+        lead_propensity_model,
+        predicted_lead_scores,
+        *activation_assets,
+    ],
+    asset_checks=[*raw_checks, *activation_checks],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        **activation_resources,
     },
     # The embedded warehouse is a single DuckDB file: run steps one at a time in one process.
     executor=dg.in_process_executor,
 )
-
-defs = dg.Definitions.merge(core_defs, activation_defs)

@@ -31,5 +31,10 @@ def build_activation_defs(specs: list[SegmentSpec], destinations: dict | None = 
     return dg.Definitions(assets=assets, asset_checks=checks, resources=dict(destinations))
 
 
-segment_specs = load_segment_specs(dbt_project.manifest_path)
-activation_defs = build_activation_defs(segment_specs)
+def _project_parts() -> tuple[list, list, dict]:
+    """Gives the assets, checks and destination resources for the segments of the project's dbt manifest."""
+    defs = build_activation_defs(load_segment_specs(dbt_project.manifest_path))
+    return list(defs.assets or []), list(defs.asset_checks or []), dict(defs.resources or {})
+
+
+activation_assets, activation_checks, activation_resources = _project_parts()

@@ -19,7 +19,9 @@ from tests.fakes.server import Faults
 
 
 def salesforce(fake: FakeSalesforce, mode: Mode = Mode.UPSERT, in_flight: int = 4) -> SalesforceLeads:
-    return SalesforceLeads(SalesforceConfig(fake.url, fake.token, timeout=2.0, max_in_flight=in_flight), mode=mode)
+    return SalesforceLeads(
+        SalesforceConfig(fake.url, fake.token, timeout=2.0, max_in_flight=in_flight), mode=mode
+    )
 
 
 def test_salesforce_upserts_by_external_id_and_records_the_one_rejected_record_per_batch(conn):
