@@ -54,3 +54,12 @@ lint: install
 
 clean:
 	rm -rf $(YUCHI_HOME) dbt_project/target dbt_project/logs
+
+.PHONY: collector bench-collector
+
+# The collector: lands WeChat pushes, form webhooks and tracking calls under $(YUCHI_HOME)/landing (docs/collector.md).
+collector: install
+	$(BIN)/python -m connectors.collector
+
+bench-collector: install
+	$(BIN)/python bench/collector.py

@@ -6,6 +6,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.activation import activation_assets, activation_checks, activation_resources
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
+from orchestration.ingest.sensors import landing_files_sensor
 from orchestration.resources import WarehouseResource
 from orchestration.scoring.assets import lead_propensity_model, predicted_lead_scores
 from orchestration.transform.assets import yuchi_dbt_models
@@ -20,6 +21,7 @@ defs = dg.Definitions(
         *activation_assets,
     ],
     asset_checks=[*raw_checks, *activation_checks],
+    sensors=[landing_files_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

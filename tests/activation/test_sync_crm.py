@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +12,7 @@ from tests.activation import warehouse
 from tests.activation.conftest import sync
 from tests.fakes.salesforce import FakeSalesforce
 from tests.fakes.server import Faults
+from tests.platform.postgres import fresh_database
 
 
 def salesforce(fake: FakeSalesforce, mode: Mode = Mode.UPSERT, in_flight: int = 4) -> SalesforceLeads:
@@ -95,22 +92,11 @@ def test_light_crm_keeps_sales_fields_and_mirrors_segment_lists(conn, tmp_path):
 
 @pytest.fixture
 def postgres_url():
-    if shutil.which("pg_ctlcluster") is None:
-        pytest.skip("PostgreSQL 15 is not installed in this image")
-    status = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True).stdout
-    if "online" not in status:
-        subprocess.run(["pg_ctlcluster", "15", "main", "start"], check=True)
-    database = f"yuchi_activation_{uuid.uuid4().hex[:8]}"
-    role = "yuchi_activation"
-
-    def psql(sql: str) -> None:
-        subprocess.run(["su", "postgres", "-c", f'psql -v ON_ERROR_STOP=1 -q -c "{sql}"'], check=True)
-
-    psql(f"do \\$\\$ begin if not exists (select from pg_roles where rolname = '{role}') then "
-         f"create role {role} login password '{role}'; end if; end \\$\\$;")  # fmt: skip
-    psql(f"create database {database} owner {role}")
-    yield f"postgresql+psycopg2://{role}:{role}@127.0.0.1:5432/{database}"
-    psql(f"drop database if exists {database} with (force)")
+    with fresh_database("yuchi_activation") as database:
+        yield (
+            f"postgresql+psycopg2://{database.user}:{database.password}@{database.host}:{database.port}/"
+            f"{database.dbname}"
+        )
 
 
 def test_light_crm_works_the_same_on_postgresql(conn, postgres_url):
