@@ -14,22 +14,20 @@ A request names the person by any identifiers (email, phone, OpenID ...). Proces
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from connectors import identifiers
 from connectors.destinations.consent import id_type_of_column
-from connectors.destinations.sync.destination import ErasureSubject
+from connectors.destinations.landing_erasure import blank_landing_records
+from connectors.destinations.sync.destination import Acknowledgement, ErasureSubject
 
 DDL = (
     "create schema if not exists activation",
@@ -89,13 +87,6 @@ class ErasureRequest:
     identifiers: dict[str, list[str]]
     contact_ids: list[str] = field(default_factory=list)
     reason: str = ""
-
-
-@dataclass
-class Acknowledgement:
-    target: str
-    status: str  # done, not_supported, manual, failed
-    detail: str
 
 
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
@@ -237,7 +228,7 @@ def enforce_register(
         deleted = conn.execute(f'delete from {schema}."{table}" where {condition}').fetchone()[0]
         if deleted:
             acks.append(Acknowledgement(f"warehouse {schema}.{table}", "done", f"deleted {deleted} row(s)"))
-    acks += _scrub_landing(conn, landing_lines)
+    acks += blank_landing_records(conn, landing_lines)
     if request_id:
         for ack in acks:
             record_ack(conn, request_id, ack)
@@ -333,61 +324,6 @@ def _external_ids(conn: duckdb.DuckDBPyConnection, contact_ids: Iterable[str]) -
         "and external_id is not null and external_id not in (" + listed + ")"
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def _scrub_landing(
-    conn: duckdb.DuckDBPyConnection, lines: Mapping[tuple[str, str], set[int]]
-) -> list[Acknowledgement]:
-    """Blanks erased records in landing files (line numbers stay valid) and updates raw._file_loads."""
-    acks = []
-    by_file: dict[str, dict[str, set[int]]] = {}
-    for (source_file, table), numbers in lines.items():
-        by_file.setdefault(source_file, {})[table] = numbers
-    for source_file, tables in sorted(by_file.items()):
-        path = Path(source_file)
-        numbers = set().union(*tables.values())
-        if not path.exists():
-            acks.append(Acknowledgement(f"landing {path.name}", "done", "file no longer in landing"))
-            continue
-        if path.suffix.lower() not in (".jsonl", ".csv"):
-            acks.append(
-                Acknowledgement(f"landing {path.name}", "manual", f"cannot blank records of a {path.suffix} file "
-                                f"automatically; remove lines {sorted(numbers)} by hand")
-            )  # fmt: skip
-            continue
-        _blank_lines(path, numbers)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        for table, table_lines in tables.items():
-            schema, _, name = table.partition(".")
-            loaded, quarantined = (len(table_lines), 0) if schema == "raw" else (0, len(table_lines))
-            if _exists(conn, "raw", "_file_loads"):
-                conn.execute(
-                    "update raw._file_loads set file_sha256 = ?, rows_in = rows_in - ?, rows_loaded = rows_loaded - ?, "
-                    "rows_quarantined = rows_quarantined - ? where source_file = ? and source_table = ?",
-                    [digest, loaded + quarantined, loaded, quarantined, source_file, name],
-                )
-        acks.append(Acknowledgement(f"landing {path.name}", "done", f"blanked {len(numbers)} record(s)"))
-    return acks
-
-
-def _blank_lines(path: Path, numbers: set[int]) -> None:
-    """Rewrites a line-based landing file with the given records (by their last line number) blanked."""
-    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
-    physical = text.splitlines(keepends=True)
-    doomed = set(numbers)
-    if path.suffix.lower() == ".csv":
-        doomed = set()
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-        start = 1
-        for _ in reader:
-            end = reader.line_num
-            if end in numbers:
-                doomed |= set(range(start, end + 1))
-            start = end + 1
-    kept = [("\n" if i + 1 in doomed else line) for i, line in enumerate(physical)]
-    partial = path.with_name(f".{path.name}.erasing")
-    partial.write_bytes("".join(kept).encode("utf-8", errors="surrogateescape"))
-    partial.replace(path)
 
 
 def _sql_text(value: str) -> str:

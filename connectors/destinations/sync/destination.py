@@ -44,6 +44,15 @@ class ErasureSubject:
     external_ids: tuple[str, ...] = ()  # ids the destination gave this person in earlier syncs
 
 
+@dataclass(frozen=True)
+class Acknowledgement:
+    """One target's answer to a deletion request: done, not_supported, manual or failed, in words."""
+
+    target: str
+    status: str  # done, not_supported, manual, failed
+    detail: str
+
+
 class ErasureNotSupported(Exception):
     """The destination has no API to delete a person (a message already sent cannot be unsent)."""
 

@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from connectors.destinations.sync.destination import Destination, OneRequestPerRecord
 from connectors.destinations.sync.ledger import Ledger
@@ -39,6 +38,7 @@ from connectors.destinations.sync.model import (
     TransientError,
 )
 from connectors.destinations.sync.pacing import RetryPolicy, SlidingWindowLimiter
+from connectors.destinations.sync.recovery import reconcile
 
 Suppressor = Callable[[Sequence[Change]], Mapping[str, str]]
 """Gives record key -> reason for the changes that must not be sent (opted out, refused, erased)."""
@@ -116,72 +116,12 @@ class SyncEngine:
         self._fatal: Exception | None = None
         self._lock = threading.Lock()
 
-    # -- reconciliation -------------------------------------------------------------------------------------
-
     def reconcile(self) -> dict[str, int]:
-        """Settles the intents a killed run left `pending`, before anything new is planned.
-
-        Read back from the destination where its API allows: what arrived is recorded as delivered. Where it
-        cannot be read back, an intent whose resend is safe is released (the diff plans it again with the same
-        idempotency key); otherwise it is recorded as `unknown` and not resent, because a second message to a
-        person is worse than a missing one.
-        """
-        pending = self.ledger.pending(self.sync_key)
-        figures = {"pending": len(pending), "confirmed": 0, "released": 0, "unknown": 0}
-        if not pending:
-            return figures
-        changes = [p.change for p in pending]
-        by_key = {c.record_key: c for c in changes}
-        found = self._read_back(changes)
-        outcomes: list[Outcome] = []
-        released: list[Change] = []
-        for intent in pending:
-            change = intent.change
-            if found is not None and change.record_key in found:
-                outcomes.append(Outcome(change.record_key, Status.DELIVERED, found[change.record_key]))
-                figures["confirmed"] += 1
-            elif found is not None or self._resend_is_safe(intent.intended_at):
-                released.append(change)
-                figures["released"] += 1
-            else:
-                outcomes.append(
-                    Outcome(
-                        change.record_key,
-                        Status.UNKNOWN,
-                        reason="a run stopped after sending and before the answer was recorded; "
-                        f"{self.destination.kind} cannot be asked whether it arrived, so it is not resent",
-                    )
-                )
-                figures["unknown"] += 1
-        self.ledger.record_outcomes(self.sync_key, self.run_id, by_key, outcomes)
-        self.ledger.release(self.sync_key, released, "not at the destination after a crash: planned again")
-        self.observer("reconciled", figures)
+        """Settles the intents a killed run left `pending` (see recovery.reconcile)."""
+        figures = reconcile(self.destination, self.ledger, self.sync_key, self.run_id)
+        if figures["pending"]:
+            self.observer("reconciled", figures)
         return figures
-
-    def _resend_is_safe(self, intended_at: datetime) -> bool:
-        window = self.destination.resend_window_seconds
-        if not self.destination.resend_is_safe:
-            return False
-        return (
-            window is None or (datetime.now(UTC).replace(tzinfo=None) - intended_at).total_seconds() < window
-        )
-
-    def _read_back(self, changes: Sequence[Change]) -> dict[str, str | None] | None:
-        found: dict[str, str | None] = {}
-        for action in ACTION_ORDER:
-            group = [c for c in changes if c.action == action]
-            if not group:
-                continue
-            if action in (Action.REMOVE, Action.DELETE):
-                # a removal cannot be read back as "arrived"; removing again is harmless everywhere
-                continue
-            size = self.destination.batch_size_for(action)
-            for start in range(0, len(group), size):
-                answer = self.destination.read_back(group[start : start + size])
-                if answer is None:
-                    return None
-                found.update(answer)
-        return found
 
     # -- sending --------------------------------------------------------------------------------------------
 
