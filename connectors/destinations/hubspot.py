@@ -124,20 +124,18 @@ class HubSpotContacts(Destination):
         return outcomes
 
     def _upsert(self, changes: Sequence[Change]) -> list[Outcome]:
-        inputs = [
-            {
-                "id": c.payload[self.config.id_property],
-                "idProperty": self.config.id_property,
-                "properties": dict(c.payload),
-                "objectWriteTraceId": c.idempotency_key,
-            }
-            for c in changes
-        ]
+        inputs = self._keyed_inputs(changes)
         body = self._post(f"{CONTACTS}/batch/upsert", {"inputs": inputs})
         return self._outcomes(changes, body)
 
     def _update(self, changes: Sequence[Change]) -> list[Outcome]:
-        inputs = [
+        inputs = self._keyed_inputs(changes)
+        body = self._post(f"{CONTACTS}/batch/update", {"inputs": inputs}, multi_status=True)
+        return self._outcomes(changes, body, missing=Status.SKIPPED)
+
+    def _keyed_inputs(self, changes: Sequence[Change]) -> list[dict[str, Any]]:
+        """Gives batch inputs that name each contact by the id property, traced by the idempotency key."""
+        return [
             {
                 "id": c.payload[self.config.id_property],
                 "idProperty": self.config.id_property,
@@ -146,8 +144,6 @@ class HubSpotContacts(Destination):
             }
             for c in changes
         ]
-        body = self._post(f"{CONTACTS}/batch/update", {"inputs": inputs}, multi_status=True)
-        return self._outcomes(changes, body, missing=Status.SKIPPED)
 
     def _create_missing(self, changes: Sequence[Change]) -> list[Outcome]:
         existing = self._read({c.payload[self.config.id_property]: c for c in changes})

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from connectors.destinations.sync.model import InvalidRecord
+
 PROFILE_FIELDS = (
     "contact_id",
     "full_name",
@@ -86,6 +88,21 @@ def split_name(full_name: str | None) -> tuple[str | None, str | None]:
     if len(parts) == 1:
         return None, parts[0]
     return " ".join(parts[:-1]), parts[-1]
+
+
+def template_values(profile: Mapping[str, Any], mapping: Mapping[str, str], kind: str) -> dict[str, str]:
+    """Gives each template variable its value from the profile field the mapping names (variable -> field).
+
+    Raises InvalidRecord naming the variable when the contact lacks the field, instead of sending a blank.
+    """
+    fields = {**profile, **extra_fields(profile)}
+    values = {}
+    for variable, field_name in mapping.items():
+        value = fields.get(field_name)
+        if value in (None, ""):
+            raise InvalidRecord(f"template {kind} {variable} needs {field_name}, which the contact lacks")
+        values[variable] = str(value)
+    return values
 
 
 def openid_for_app(profile: Mapping[str, Any], app_id: str) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.destinations.http import HttpClient
-from connectors.destinations.profile import extra_fields
+from connectors.destinations.profile import template_values
 from connectors.destinations.sync.destination import OneRequestPerRecord, RateLimit
 from connectors.destinations.sync.model import (
     Action,
@@ -121,15 +121,7 @@ class AliyunSms(OneRequestPerRecord):
         phone = profile.get("phone")
         if not phone:
             raise InvalidRecord("no mobile number")
-        fields = {**profile, **extra_fields(profile)}
-        params = {}
-        for variable, field_name in self.template_params.items():
-            value = fields.get(field_name)
-            if value in (None, ""):
-                raise InvalidRecord(
-                    f"template variable {variable} needs {field_name}, which the contact lacks"
-                )
-            params[variable] = str(value)
+        params = template_values(profile, self.template_params, "variable")
         return {"to": mainland_number(str(phone)), "template_params": params, "campaign": self.campaign}
 
     def send_one(self, action: Action, change: Change) -> Outcome:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.destinations.http import HttpClient
-from connectors.destinations.profile import extra_fields, openid_for_app
+from connectors.destinations.profile import openid_for_app, template_values
 from connectors.destinations.sync.destination import OneRequestPerRecord, RateLimit
 from connectors.destinations.sync.model import (
     Action,
@@ -94,13 +94,8 @@ class WeChatTemplateMessages(OneRequestPerRecord):
         openid = openid_for_app(profile, self.config.app_id)
         if not openid:
             raise InvalidRecord(f"no OpenID in official account {self.config.app_id} (never followed it)")
-        values = {**profile, **extra_fields(profile)}
-        data = {}
-        for keyword, field_name in self.fields.items():
-            value = values.get(field_name)
-            if value in (None, ""):
-                raise InvalidRecord(f"template keyword {keyword} needs {field_name}, which the contact lacks")
-            data[keyword] = {"value": str(value)[:200]}
+        values = template_values(profile, self.fields, "keyword")
+        data = {keyword: {"value": value[:200]} for keyword, value in values.items()}
         message = {"touser": openid, "template_id": self.template_id, "data": data, "campaign": self.campaign}
         if self.url:
             message["url"] = self.url

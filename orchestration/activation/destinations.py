@@ -5,6 +5,7 @@ destination no segment uses needs no credentials). Resources never put secrets i
 redact them from every error message.
 """
 
+import dataclasses
 from pathlib import Path
 
 import dagster as dg
@@ -40,6 +41,12 @@ class DestinationResource(dg.ConfigurableResource):
     def campaign(segment: SegmentSpec, spec: DestinationSpec) -> str:
         return str(spec.options.get("campaign") or segment.name)
 
+    def adapter_config(self, config_class: type, **overrides):
+        """Gives the adapter's config dataclass from this resource's fields of the same names."""
+        names = {f.name for f in dataclasses.fields(config_class)}
+        values = {name: getattr(self, name) for name in names if hasattr(self, name)}
+        return config_class(**(values | overrides))
+
 
 class LightCrmResource(DestinationResource):
     """The built-in CRM; `url` is any SQLAlchemy URL (default: YUCHI_CRM_URL, else SQLite in YUCHI_HOME)."""
@@ -61,9 +68,7 @@ class HubSpotResource(DestinationResource):
     max_in_flight: int = 10
 
     def build(self, segment, spec):
-        config = HubSpotConfig(
-            self.access_token, self.base_url, self.id_property, self.requests_per_10s, self.max_in_flight
-        )
+        config = self.adapter_config(HubSpotConfig)
         return HubSpotContacts(config, spec.to, list_id=spec.options.get("list_id"), mode=spec.mode)
 
 
@@ -77,10 +82,7 @@ class SalesforceResource(DestinationResource):
     max_in_flight: int = 4
 
     def build(self, segment, spec):
-        config = SalesforceConfig(
-            self.instance_url, self.access_token, self.api_version, external_id_field=self.external_id_field,
-            max_in_flight=self.max_in_flight,
-        )  # fmt: skip
+        config = self.adapter_config(SalesforceConfig)
         return SalesforceLeads(config, spec.to, mode=spec.mode)
 
 
@@ -102,12 +104,7 @@ class SmtpEmailResource(DestinationResource):
     messages_per_second: float = 10.0
 
     def build(self, segment, spec):
-        outbox = self.outbox or str(resolve_paths().home / "outbox")
-        config = SmtpConfig(
-            self.host, self.port, self.username, self.password, self.starttls, self.sender, self.sender_name,
-            self.unsubscribe_url, self.unsubscribe_mailto, self.unsubscribe_secret, outbox, self.templates,
-            self.messages_per_second,
-        )  # fmt: skip
+        config = self.adapter_config(SmtpConfig, outbox=self.outbox or str(resolve_paths().home / "outbox"))
         template = self.option(segment, spec, "template")
         return SmtpEmail(config, template, self.campaign(segment, spec), spec.to)
 
@@ -121,8 +118,7 @@ class TwilioResource(DestinationResource):
     templates: str | None = None
 
     def build(self, segment, spec):
-        config = TwilioConfig(self.account_sid, self.auth_token, self.sender, self.base_url, self.messages_per_second,
-                              templates=self.templates)  # fmt: skip
+        config = self.adapter_config(TwilioConfig)
         return TwilioSms(
             config, self.option(segment, spec, "template"), self.campaign(segment, spec), spec.to
         )
@@ -136,8 +132,7 @@ class AliyunSmsResource(DestinationResource):
     requests_per_second: float = 50.0
 
     def build(self, segment, spec):
-        config = AliyunSmsConfig(self.access_key_id, self.access_key_secret, self.sign_name, self.endpoint,
-                                 requests_per_second=self.requests_per_second)  # fmt: skip
+        config = self.adapter_config(AliyunSmsConfig)
         params = spec.options.get("template_params") or {}
         return AliyunSms(
             config, self.option(segment, spec, "template_code"), params, self.campaign(segment, spec), spec.to
@@ -151,7 +146,7 @@ class WeChatResource(DestinationResource):
     requests_per_second: float = 20.0
 
     def build(self, segment, spec):
-        config = WeChatConfig(self.app_id, self.app_secret, self.base_url, self.requests_per_second)
+        config = self.adapter_config(WeChatConfig)
         return WeChatTemplateMessages(
             config,
             self.option(segment, spec, "template_id"),
@@ -168,7 +163,7 @@ class WebhookResource(DestinationResource):
     requests_per_second: float | None = None
 
     def build(self, segment, spec):
-        config = WebhookConfig(self.url, self.secret, self.requests_per_second)
+        config = self.adapter_config(WebhookConfig)
         return SignedWebhook(config, spec.to, spec.mode, segment.name)
 
 

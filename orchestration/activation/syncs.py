@@ -107,18 +107,20 @@ def build_sync_assets(segment: SegmentSpec, spec: DestinationSpec) -> list:
     plan_key = dg.AssetKey(["activation", plan_name])
     sync_key = segment.sync_key(spec)
     automation = dg.AutomationCondition.on_cron(segment.schedule) if segment.schedule else None
-    tags = {"segment": segment.name, "destination": spec.to, "mode": spec.mode.value}
+    shared = {
+        "group_name": "activation",
+        "pool": WAREHOUSE_POOL,
+        "required_resource_keys": {"warehouse", spec.to},
+        "automation_condition": automation,
+        "owners": ["team:marketing-ops"],
+        "tags": {"segment": segment.name, "destination": spec.to, "mode": spec.mode.value},
+    }
 
     @dg.asset(
         key=plan_key,
         deps=[segment.asset_key, MEMBERSHIPS, *PROFILE_SOURCES],
-        group_name="activation",
         kinds={"duckdb"},
-        pool=WAREHOUSE_POOL,
-        required_resource_keys={"warehouse", spec.to},
-        automation_condition=automation,
-        owners=["team:marketing-ops"],
-        tags=tags,
+        **shared,
         description=f"Dry-run of {segment.name} -> {spec.to} ({spec.mode}): what the next sync would create, update "
         f"and remove, diffed against the last synced state. Never sends.",
     )
@@ -164,13 +166,8 @@ def build_sync_assets(segment: SegmentSpec, spec: DestinationSpec) -> list:
     @dg.asset(
         key=dg.AssetKey(["activation", sync_name]),
         deps=[plan_key],
-        group_name="activation",
         kinds={"python"},
-        pool=WAREHOUSE_POOL,
-        required_resource_keys={"warehouse", spec.to},
-        automation_condition=automation,
-        owners=["team:marketing-ops"],
-        tags=tags,
+        **shared,
         description=f"Syncs {segment.name} to {spec.to} in {spec.mode} mode: only changed records, idempotently, "
         f"with consent checked at send time. {segment.description}".strip(),
     )
