@@ -63,7 +63,7 @@ class SalesforceLeads(Destination):
         self.batch_size = MAX_RECORDS
         self.max_in_flight = config.max_in_flight
         if config.requests_per_second:
-            self.rate_limit = RateLimit(max(1, int(config.requests_per_second)), 1.0)
+            self.rate_limit = RateLimit.every_second(config.requests_per_second)
         self.client = HttpClient(
             config.instance_url,
             "Salesforce",

@@ -112,7 +112,7 @@ class AliyunSms(OneRequestPerRecord):
         self.campaign = campaign
         self.batch_size = 50
         self.max_in_flight = config.max_in_flight
-        self.rate_limit = RateLimit(max(1, int(config.requests_per_second)), 1.0)
+        self.rate_limit = RateLimit.every_second(config.requests_per_second)
         self.client = HttpClient(
             config.endpoint, "Aliyun SMS", secrets=[config.access_key_secret], timeout=config.timeout
         )

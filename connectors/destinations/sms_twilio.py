@@ -65,7 +65,7 @@ class TwilioSms(OneRequestPerRecord):
         self.templates.require(template, "sms.txt")
         self.batch_size = 50
         self.max_in_flight = config.max_in_flight
-        self.rate_limit = RateLimit(max(1, int(config.messages_per_second)), 1.0)
+        self.rate_limit = RateLimit.every_second(config.messages_per_second)
         self.client = HttpClient(
             config.base_url,
             "Twilio",

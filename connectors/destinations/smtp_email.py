@@ -72,7 +72,7 @@ class SmtpEmail(OneRequestPerRecord):
         self.templates.require(template, "subject.txt", "body.txt")
         self.batch_size = 50
         if config.messages_per_second:
-            self.rate_limit = RateLimit(max(1, int(config.messages_per_second)), 1.0)
+            self.rate_limit = RateLimit.every_second(config.messages_per_second)
         if config.host is None and not config.outbox:
             raise ValueError(f"{name}: set an SMTP host, or an outbox folder for development")
         # writing .eml files by idempotency key is naturally deduplicated; SMTP is not

@@ -83,7 +83,7 @@ class SignedWebhook(Destination):
         self.batch_size = 1
         self.max_in_flight = config.max_in_flight
         if config.requests_per_second:
-            self.rate_limit = RateLimit(max(1, int(config.requests_per_second)), 1.0)
+            self.rate_limit = RateLimit.every_second(config.requests_per_second)
         self.client = HttpClient(
             config.url, "webhook", headers={"Content-Type": "application/json"}, secrets=[config.secret],
             timeout=config.timeout,

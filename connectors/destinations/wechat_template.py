@@ -82,7 +82,7 @@ class WeChatTemplateMessages(OneRequestPerRecord):
         self.url = url
         self.batch_size = 50
         self.max_in_flight = config.max_in_flight
-        self.rate_limit = RateLimit(max(1, int(config.requests_per_second)), 1.0)
+        self.rate_limit = RateLimit.every_second(config.requests_per_second)
         self.client = HttpClient(
             config.base_url, "WeChat", secrets=[config.app_secret], timeout=config.timeout
         )

@@ -31,6 +31,11 @@ class RateLimit:
     def per_second(self) -> float:
         return self.requests / self.per_seconds
 
+    @classmethod
+    def every_second(cls, rate: float) -> RateLimit:
+        """Gives a limit of `rate` requests per second (at least one)."""
+        return cls(max(1, int(rate)), 1.0)
+
 
 @dataclass(frozen=True)
 class ErasureSubject:
