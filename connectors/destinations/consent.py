@@ -244,7 +244,7 @@ def _sms(conn) -> _Source | None:
     reply = next(
         (c for c in ("reply_text", "reply", "body", "text", "content", "message") if c in columns), None
     )
-    words = ", ".join(f"'{w}'" for w in STOP_WORDS)
+    words = ", ".join(f"'{w}'" for w in sorted(set(STOP_WORDS) | _seeded_stop_words(conn)))
     starts = ", ".join(f"'{w}'" for w in START_WORDS)
     stop = f"lower({event}) in ('stop', 'sms_stop', 'replied_stop', 'unsubscribed', 'opt_out')"
     start = "false"
@@ -258,6 +258,14 @@ def _sms(conn) -> _Source | None:
                    cast({at} as timestamp) as occurred_at, 'raw.sms_events' as source
             from raw.sms_events where ({stop} or {start}) and {phone} is not null""",
     )
+
+
+def _seeded_stop_words(conn) -> set[str]:
+    """Gives the opt-out reply keywords analysts keep in seeds.sms_stop_keywords, when the seed exists."""
+    if "keyword" not in _columns(conn, "seeds", "sms_stop_keywords"):
+        return set()
+    rows = conn.execute("select upper(trim(keyword)) from seeds.sms_stop_keywords where keyword is not null")
+    return {r[0].replace("'", "''") for r in rows.fetchall() if r[0]}
 
 
 def _consent_changes(conn) -> _Source | None:

@@ -41,6 +41,15 @@ def test_stop_td_and_退订_replies_suppress_sms_but_not_email(conn):
     assert sorted(sms) == ["c_000001", "c_000002", "c_000003"] and email == {}
 
 
+def test_stop_keywords_kept_by_analysts_in_the_seed_are_honoured(conn):
+    conn.execute("create schema seeds")
+    conn.execute(
+        "create table seeds.sms_stop_keywords as select * from (values ('不要再发', 'custom')) t(keyword, reason)"
+    )
+    conn.execute("insert into raw.sms_events values ('x', '+8613800000006', 'replied', '不要再发', now())")
+    assert list(Suppressions(conn, ConsentScope("sms")).check(contacts(6))) == ["c_000006"]
+
+
 def test_a_later_start_reply_or_wechat_resubscribe_wins_over_an_earlier_opt_out(conn):
     conn.execute(
         "insert into raw.sms_events values ('x', '+8613800000001', 'replied', 'STOP', now() - interval 2 day), "
