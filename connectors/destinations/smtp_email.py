@@ -11,6 +11,7 @@ import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
@@ -18,7 +19,12 @@ from typing import Any
 
 from connectors.destinations.messages import Templates, unsubscribe_link
 from connectors.destinations.profile import extra_fields
-from connectors.destinations.sync.destination import OneRequestPerRecord, RateLimit
+from connectors.destinations.sync.destination import (
+    ErasureNotSupported,
+    ErasureSubject,
+    OneRequestPerRecord,
+    RateLimit,
+)
 from connectors.destinations.sync.model import (
     Action,
     BatchRejected,
@@ -163,6 +169,22 @@ class SmtpEmail(OneRequestPerRecord):
             return None
         folder = Path(self.config.outbox) / self.campaign
         return {c.record_key: None for c in changes if (folder / f"{c.idempotency_key}.eml").exists()}
+
+    def erase(self, subject: ErasureSubject) -> str:
+        """Deletes the person's messages from the development outbox; sent email cannot be recalled."""
+        if self.config.host is not None:
+            raise ErasureNotSupported(
+                "an email handed to the SMTP server cannot be recalled; nothing is stored"
+            )
+        removed = 0
+        addresses = {e.lower() for e in subject.emails}
+        for path in Path(self.config.outbox).glob("*/*.eml"):
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            recipient = message["To"].addresses[0].addr_spec.lower() if message["To"] else ""
+            if message["X-Yuchi-Contact"] == subject.contact_id or recipient in addresses:
+                path.unlink()
+                removed += 1
+        return f"email outbox: deleted {removed} message(s)"
 
     def _connection(self) -> smtplib.SMTP:
         connection = getattr(self._local, "connection", None)

@@ -15,7 +15,8 @@ from connectors import identifiers
 from connectors.destinations import erasure
 from connectors.destinations.file_export import FileExport
 from connectors.destinations.light_crm import LightCrmLeads
-from connectors.destinations.sync.destination import ErasureSubject
+from connectors.destinations.smtp_email import SmtpConfig, SmtpEmail
+from connectors.destinations.sync.destination import ErasureNotSupported, ErasureSubject
 from connectors.destinations.sync.ledger import Ledger
 from connectors.destinations.sync.model import Action, Change, Outcome, Status
 from connectors.sources.loader import load_entity, row_accounting
@@ -167,3 +168,17 @@ def test_the_light_crm_and_file_exports_forget_the_person(tmp_path):
         remaining = [r[0] for r in db.execute(sa.text("select contact_id from leads"))]
     assert remaining == ["c_ben"]
     assert pq.read_table(export.path).column("hashed_phone").to_pylist() == [key_of("+8613800000002")]
+
+
+def test_the_email_outbox_forgets_the_person_and_a_real_smtp_server_cannot_be_asked_to(tmp_path):
+    email = SmtpEmail(SmtpConfig(outbox=str(tmp_path / "outbox")), "webinar_follow_up", "replay")
+    for key, address in (("c_ann", "ann@example.cn"), ("c_ben", "ben@example.cn")):
+        payload = email.payload({"contact_id": key, "email": address, "full_name": "李娜", "company": "鱼池"})
+        email.send_one(Action.CREATE, Change(key, Action.CREATE, payload, "h", f"k_{key}"))
+    ack = email.erase(ErasureSubject("del_1", "c_ann", emails=("ann@example.cn",)))
+    assert ack == "email outbox: deleted 1 message(s)"
+    assert [p.name for p in (tmp_path / "outbox" / "replay").glob("*.eml")] == ["k_c_ben.eml"]
+    with pytest.raises(ErasureNotSupported, match="cannot be recalled"):
+        SmtpEmail(SmtpConfig(host="127.0.0.1"), "webinar_follow_up", "replay").erase(
+            ErasureSubject("del_2", "c")
+        )
