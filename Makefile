@@ -43,6 +43,12 @@ test: prepare
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# Sync benchmarks on loopback fakes: 10k records under 30% 429/500, a 100k diff with 1% changed, throughput
+# against the destination's rate limit. Prints one JSON line per benchmark.
+.PHONY: bench-sync
+bench-sync: install
+	$(BIN)/python -m bench.sync_benchmarks all
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 

@@ -21,6 +21,7 @@ GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
     ("lead_score", "scoring"),
     ("scoring_", "scoring"),
     ("segment", "segments"),
+    ("tag_", "segments"),
 )
 
 

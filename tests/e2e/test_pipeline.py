@@ -76,7 +76,7 @@ def test_every_asset_materializes_and_every_check_passes(clean_run):
         "marts/dim_contacts",
         "marts/lead_scores",
         "marts/predicted_lead_scores",
-        "activation/light_crm_leads",
+        "activation/sync_mqls_to_light_crm",
         "ml/lead_propensity_model",
     } <= keys
     names = {(c.asset_key.to_user_string(), c.check_name) for c in checks}
@@ -117,7 +117,8 @@ def test_every_mql_is_in_the_light_crm_exactly_once(clean_run):
             r[0] for r in conn.execute("select contact_id from marts.lead_scores where is_mql").fetchall()
         }
         runs = conn.execute(
-            "select planned, created, updated, unchanged from activation.sync_runs order by finished_at"
+            "select planned, created, updated, unchanged from activation.sync_runs "
+            "where sync_key = 'mqls:light_crm' order by finished_at"
         ).fetchall()
     engine = sa.create_engine(f"sqlite:///{home / 'crm.db'}")
     with engine.connect() as crm:
