@@ -1,15 +1,14 @@
 """Blanking an erased person's records in the landing files they were loaded from.
 
 A record's line is replaced by an empty line rather than removed: every other record keeps its line number
-(raw._source_line), the readers skip blank lines, and raw._file_loads gets the file's new SHA-256 and lower
-counts, so the loader does not load the file again and row accounting still balances. Files that are not
+(raw._source_line), the readers skip blank lines, and raw._file_loads gets the file's new SHA-256, size and
+lower counts, so the loader does not load the file again and row accounting still balances. Files that are not
 line-based are acknowledged as `manual`, with the lines to remove.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from connectors.destinations.sync.destination import Acknowledgement
+from connectors.sources.loader import file_sha256
 
 LINE_BASED = (".jsonl", ".csv")
 
@@ -43,16 +43,9 @@ def blank_landing_records(
             )  # fmt: skip
             continue
         blank_lines(path, numbers)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        for table, table_lines in tables.items():
-            schema, _, name = table.partition(".")
-            loaded, quarantined = (len(table_lines), 0) if schema == "raw" else (0, len(table_lines))
-            if _has_file_log(conn):
-                conn.execute(
-                    "update raw._file_loads set file_sha256 = ?, rows_in = rows_in - ?, rows_loaded = rows_loaded - ?, "
-                    "rows_quarantined = rows_quarantined - ? where source_file = ? and source_table = ?",
-                    [digest, loaded + quarantined, loaded, quarantined, source_file, name],
-                )
+        if _has_file_log(conn):
+            for table, table_lines in tables.items():
+                _log_blanked(conn, path, table, table_lines)
         acks.append(Acknowledgement(f"landing {path.name}", "done", f"blanked {len(numbers)} record(s)"))
     return acks
 
@@ -75,6 +68,39 @@ def blank_lines(path: Path, numbers: set[int]) -> None:
     partial = path.with_name(f".{path.name}.erasing")
     partial.write_bytes("".join(kept).encode("utf-8", errors="surrogateescape"))
     partial.replace(path)
+
+
+def _log_blanked(conn: duckdb.DuckDBPyConnection, path: Path, table: str, lines: set[int]) -> None:
+    """Takes blanked records off the file-log rows that loaded them (each row covers the lines from its
+    first_line on) and gives the file's latest row its new content hash, size and time, so the loader sees the
+    rewritten file as already loaded and still loads only what is appended to it later."""
+    schema, _, name = table.partition(".")
+    rows = conn.execute(
+        "select byte_start, content_sha256, first_line from raw._file_loads "
+        "where source_file = ? and source_table = ? order by first_line",
+        [str(path), name],
+    ).fetchall()
+    if not rows:
+        return
+    for start, digest, first_line in rows:
+        later = [r[2] for r in rows if r[2] > first_line]
+        mine = [n for n in lines if n >= first_line and (not later or n < min(later))]
+        if mine:
+            loaded, quarantined = (len(mine), 0) if schema == "raw" else (0, len(mine))
+            conn.execute(
+                "update raw._file_loads set rows_in = rows_in - ?, rows_loaded = rows_loaded - ?, "
+                "rows_quarantined = rows_quarantined - ? "
+                "where source_file = ? and source_table = ? and byte_start = ? and content_sha256 = ?",
+                [len(mine), loaded, quarantined, str(path), name, start, digest],
+            )
+    stat = path.stat()
+    latest_start, latest_digest = max(rows, key=lambda r: r[0])[:2]
+    conn.execute(
+        "update raw._file_loads set content_sha256 = ?, byte_end = ?, file_size = ?, file_mtime_ns = ? "
+        "where source_file = ? and source_table = ? and byte_start = ? and content_sha256 = ?",
+        [file_sha256(path)[0], stat.st_size, stat.st_size, stat.st_mtime_ns, str(path), name, latest_start,
+         latest_digest],
+    )  # fmt: skip
 
 
 def _has_file_log(conn: duckdb.DuckDBPyConnection) -> bool:

@@ -167,8 +167,11 @@ def _pending_files(
             known_content.add(full)
             if prefix is not None and prefix == last[1] and _ends_a_line(path, prefix_end):
                 pending.append(
-                    PendingFile(path, pattern, full, prefix_end, last[3], stat.st_size, stat.st_mtime_ns)
-                )
+                    PendingFile(
+                        path, pattern, full, prefix_end, _lines_before(path, prefix_end) + 1, stat.st_size,
+                        stat.st_mtime_ns,
+                    )
+                )  # fmt: skip
             else:
                 pending.append(PendingFile(path, pattern, full, 0, 1, stat.st_size, stat.st_mtime_ns))
     return pending
@@ -190,6 +193,15 @@ def file_sha256(path: Path, prefix_end: int | None = None) -> tuple[str, str | N
                 prefix = digest.copy().hexdigest()
         view.release()
     return digest.hexdigest(), prefix
+
+
+def _lines_before(path: Path, offset: int) -> int:
+    """Gives the number of physical lines in a file's first `offset` bytes (blank lines count: records keep
+    their line numbers when a line is blanked, e.g. by an erasure)."""
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        return sum(
+            mapped[pos : min(pos + (1 << 24), offset)].count(b"\n") for pos in range(0, offset, 1 << 24)
+        )
 
 
 def _ends_a_line(path: Path, offset: int) -> bool:

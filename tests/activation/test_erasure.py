@@ -20,7 +20,7 @@ from connectors.destinations.sync.destination import ErasureNotSupported, Erasur
 from connectors.destinations.sync.ledger import Ledger
 from connectors.destinations.sync.model import Action, Change, Outcome, Status
 from connectors.sources.loader import load_entity, row_accounting
-from connectors.sources.readers import read_file
+from connectors.sources.readers import count_records
 from connectors.sources.web_forms import SUBMISSIONS
 
 
@@ -127,7 +127,7 @@ def test_landing_records_are_blanked_the_file_is_not_reloaded_and_rows_still_add
     text = first.read_text(encoding="utf-8")
     report = load_entity(conn, SUBMISSIONS, landing)
     accounting = row_accounting(conn, SUBMISSIONS)
-    records_in_file = sum(1 for _ in read_file(first))
+    records_in_file = count_records(first, "jsonl")
     assert "ann@example.cn" not in text.lower() and "ben@example.cn" in text
     assert text.count("\n") == 4, "blanked lines keep every other record's line number"
     assert report.files_skipped == [str(first)] and report.rows_loaded == 0

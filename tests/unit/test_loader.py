@@ -109,6 +109,15 @@ def test_appended_jsonl_loads_only_its_new_records_with_their_own_line_numbers(c
     assert recount_mismatches(conn, web_forms.SUBMISSIONS)[2] == []
 
 
+def test_appended_records_after_a_blank_line_keep_their_physical_line_numbers(conn, tmp_path):
+    _write_forms(tmp_path, "a.jsonl", [GOOD], raw_lines=["", json.dumps(GOOD | {"submission_id": "s2"})])
+    load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    _write_forms(tmp_path, "a.jsonl", [GOOD | {"submission_id": "s3"}], mode="a")
+    load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    rows = _rows(conn, "select submission_id, _source_line from raw.web_forms_submissions order by 2")
+    assert rows == [("s1", 1), ("s2", 3), ("s3", 4)]
+
+
 def test_rewritten_file_loads_again_as_a_new_version(conn, tmp_path):
     _write_forms(tmp_path, "a.jsonl", [GOOD])
     load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
