@@ -110,23 +110,33 @@ def test_resolved_contacts_match_the_true_people_without_junk(clean_run):
     assert recall >= 0.8, recall
 
 
-def test_every_mql_is_in_the_light_crm_exactly_once(clean_run):
+def test_every_mql_with_marketing_consent_is_in_the_light_crm_exactly_once(clean_run):
     home, *_, rerun = clean_run
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
         mqls = {
             r[0] for r in conn.execute("select contact_id from marts.lead_scores where is_mql").fetchall()
         }
         runs = conn.execute(
-            "select planned, created, updated, unchanged from activation.sync_runs "
+            "select planned, created, updated, unchanged, suppressed from activation.sync_runs "
             "where sync_key = 'mqls:light_crm' order by finished_at"
         ).fetchall()
+        withdrew_marketing = {
+            r[0]
+            for r in conn.execute(
+                "select distinct i.contact_id from marts.contact_identifiers i join raw.consent_changes c "
+                "on i.identifier_key in ('email:' || c.email_normalized, 'phone:' || c.phone_normalized) "
+                "where c.purpose = 'marketing' and c.status = 'withdrawn'"
+            ).fetchall()
+        }
     engine = sa.create_engine(f"sqlite:///{home / 'crm.db'}")
     with engine.connect() as crm:
         ids = [r[0] for r in crm.execute(sa.text("select contact_id from leads")).all()]
     engine.dispose()
+    held_back = mqls - set(ids)
     assert len(mqls) > 10
-    assert sorted(ids) == sorted(mqls) and len(ids) == len(set(ids))
-    assert runs[0][1] == len(mqls)
+    assert set(ids) <= mqls and len(ids) == len(set(ids))
+    assert held_back <= withdrew_marketing, "only people who withdrew marketing consent are held back"
+    assert runs[0][1] == len(ids) and runs[0][4] == len(held_back)
     assert runs[-1][1] == 0, "the second run must not create any lead again"
 
 
