@@ -7,12 +7,13 @@ from orchestration.activation.assets import light_crm_leads
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
 from orchestration.resources import WarehouseResource
-from orchestration.scoring.assets import lead_propensity_model, predicted_lead_scores
+from orchestration.scoring import scoring_assets, scoring_sensors
 from orchestration.transform.assets import yuchi_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, yuchi_dbt_models, lead_propensity_model, predicted_lead_scores, light_crm_leads],
+    assets=[*ingest_assets, yuchi_dbt_models, *scoring_assets, light_crm_leads],
+    sensors=scoring_sensors,
     asset_checks=raw_checks,
     resources={
         "warehouse": WarehouseResource(),
