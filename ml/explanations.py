@@ -18,7 +18,7 @@ import pandas as pd
 
 from ml.features import FeatureSet
 
-GRID_POINTS = 24
+GRID_POINTS = 16
 
 
 @dataclass
@@ -48,31 +48,37 @@ def _grid(values: pd.Series, categorical: bool) -> list:
 
 
 def fit_explainer(
-    pipeline, frame: pd.DataFrame, features: FeatureSet, sample: int = 600, seed: int = 0
+    pipeline, frame: pd.DataFrame, features: FeatureSet, sample: int = 400, seed: int = 0
 ) -> Explainer:
-    """Gives the partial dependence tables of a fitted pipeline over a sample of `frame` (its training rows):
-    one batched predict call for all features and grid values."""
+    """Gives the partial dependence tables of a fitted pipeline over a sample of `frame` (its training rows),
+    with one predict call for every feature and grid value together. Constant features get no table."""
     base = frame[features.columns].sample(n=min(sample, len(frame)), random_state=seed).reset_index(drop=True)
-    grids = {c: _grid(frame[c], c in features.categorical) for c in features.columns}
-    blocks, keys = [], []
+    rows = np.arange(len(base))
+    grids, blocks, keys = {}, [], []
     for column in features.columns:
-        values = grids[column] + ([None] if column in features.numeric and frame[column].isna().any() else [])
-        for value in values:
-            block = base.copy()
-            block[column] = np.nan if value is None else value
-            blocks.append(block)
-            keys.append((column, value))
-    probability = pipeline.predict_proba(pd.concat(blocks, ignore_index=True))[:, 1].reshape(
-        len(keys), len(base)
-    )
-    average = dict(zip(keys, probability.mean(axis=1), strict=True))
-    effects, missing = {}, {}
-    for column in features.columns:
-        raw = np.array([average[(column, v)] for v in grids[column]])
-        # centre on the contacts' own values, so 0 means "this feature is as for a typical contact"
-        at_values = lookup(
-            grids[column], raw, frame[column], column in features.categorical, average.get((column, None))
+        categorical = column in features.categorical
+        grids[column] = _grid(frame[column], categorical)
+        gap = not categorical and bool(frame[column].isna().any())
+        if len(grids[column]) + gap < 2:
+            continue  # one value everywhere: nothing to attribute
+        values = list(grids[column]) + ([None] if gap else [])
+        block = base.iloc[np.tile(rows, len(values))].reset_index(drop=True)
+        repeated = np.repeat(np.array(values, dtype=object), len(base))
+        block[column] = (
+            repeated if categorical else pd.to_numeric(pd.Series(repeated), errors="coerce").to_numpy()
         )
+        blocks.append(block)
+        keys += [(column, v) for v in values]
+    effects, missing = {c: [0.0] * len(grids[c]) for c in features.columns}, {}
+    if not blocks:
+        return Explainer(grids, effects, missing)
+    probability = pipeline.predict_proba(pd.concat(blocks, ignore_index=True))[:, 1]
+    average = dict(zip(keys, probability.reshape(len(keys), len(base)).mean(axis=1), strict=True))
+    for column in {c for c, _ in keys}:
+        raw = np.array([average[(column, v)] for v in grids[column]])
+        # centre on the contacts' own values, so 0 means "as for a typical contact"
+        categorical = column in features.categorical
+        at_values = lookup(grids[column], raw, frame[column], categorical, average.get((column, None)))
         centre = float(np.nanmean(at_values))
         effects[column] = (raw - centre).round(6).tolist()
         if (column, None) in average:
@@ -85,8 +91,8 @@ def lookup(
 ) -> np.ndarray:
     """Gives each value's effect: the effect of the grid point at or below it (categories: equal to it)."""
     if categorical:
-        table = dict(zip(grid, effects, strict=True))
-        return values.astype(str).map(table).fillna(0.0).to_numpy(dtype=float)
+        codes = pd.Categorical(values, categories=grid).codes
+        return np.where(codes >= 0, np.append(np.asarray(effects, dtype=float), 0.0)[codes], 0.0)
     numbers = values.to_numpy(dtype=float)
     index = np.clip(
         np.searchsorted(np.asarray(grid, dtype=float), numbers, side="right") - 1, 0, len(grid) - 1
@@ -99,8 +105,10 @@ def lookup(
 def attributions(explainer: Explainer, frame: pd.DataFrame, features: FeatureSet) -> np.ndarray:
     """Gives a (contacts x features) matrix: how much each feature's value moves each contact's probability
     away from a typical contact's."""
-    out = np.empty((len(frame), len(features.columns)), dtype=float)
+    out = np.zeros((len(frame), len(features.columns)), dtype=float)
     for j, column in enumerate(features.columns):
+        if not any(explainer.effects[column]) and not explainer.missing_effects.get(column):
+            continue  # a feature without influence (constant in training): nothing to look up
         out[:, j] = lookup(
             explainer.grids[column],
             np.asarray(explainer.effects[column]),

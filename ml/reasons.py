@@ -122,6 +122,12 @@ def _demo(v: pd.DataFrame) -> pd.Series:
     return "requested a demo" + repeated
 
 
+def _crm_lead(v: pd.DataFrame) -> pd.Series:
+    days = _int(v["days_since_crm_lead"])
+    since = "open CRM lead for " + _count(days, "day")
+    return pd.Series(np.where(days == 0, "new CRM lead today", since), index=v.index)
+
+
 def _recency(v: pd.DataFrame) -> pd.Series:
     days = _int(v["days_since_last_event"])
     ago = "last active " + _count(days, "day") + " ago"
@@ -167,7 +173,7 @@ def _concepts() -> dict[str, Concept]:
             lambda v: v["days_since_first_event"] >= 1,
         ),
         "crm_lead": Concept(
-            lambda v: "open CRM lead for " + _count(v["days_since_crm_lead"], "day"),
+            _crm_lead,
             lambda v: (v["has_crm_lead"] > 0) & (v["crm_disqualified"] == 0),
         ),
     }
@@ -185,33 +191,49 @@ NOT_REASONS = {
 }  # sends, bounces, opt-outs: never a reason to call
 
 
+def _phrases(name: str, frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> np.ndarray:
+    """Gives the concept's phrase for the given rows, built once per distinct combination of its values."""
+    codes = np.zeros(len(rows), dtype=np.int64)
+    for column in columns:  # one hash pass per column; combined codes stay small
+        column_codes, uniques = pd.factorize(frame[column].to_numpy()[rows], use_na_sentinel=False)
+        codes = codes * len(uniques) + column_codes
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    distinct = frame[columns].iloc[rows[first]].reset_index(drop=True)
+    return CONCEPTS[name].phrase(distinct).to_numpy(dtype=object)[inverse]
+
+
 def top_reasons(
     frame: pd.DataFrame, contributions: np.ndarray, features: FeatureSet, top_n: int = 3
 ) -> pd.Series:
     """Gives, per contact, its top_n reasons joined by '; ': the concepts whose features raise its probability
     most (at least MIN_EFFECT) and that apply to it; '' when nothing stands out."""
-    names = sorted({BY_NAME[c].concept for c in features.columns if BY_NAME[c].concept in CONCEPTS})
-    position = {name: i for i, name in enumerate(names)}
-    per_concept = np.zeros((len(frame), len(names)))
+    members: dict[str, list[int]] = {}
     for j, column in enumerate(features.columns):
-        concept = BY_NAME[column].concept
-        if concept in position:
-            per_concept[:, position[concept]] += contributions[:, j]
-    for name, i in position.items():
-        per_concept[~CONCEPTS[name].applies(frame).to_numpy(dtype=bool), i] = -np.inf
-    per_concept[per_concept < MIN_EFFECT] = -np.inf
-    k = min(top_n, len(names))
-    best = np.argsort(-per_concept, axis=1, kind="stable")[:, :k]
-    texts = np.full((len(frame), k), "", dtype=object)
+        if BY_NAME[column].concept in CONCEPTS:
+            members.setdefault(BY_NAME[column].concept, []).append(j)
+    names = sorted(members)
+    per_concept = np.full((len(frame), len(names)), -np.inf)
     for i, name in enumerate(names):
-        for slot in range(k):
-            rows = np.flatnonzero((best[:, slot] == i) & np.isfinite(per_concept[np.arange(len(frame)), i]))
-            if len(rows):
-                texts[rows, slot] = CONCEPTS[name].phrase(frame.iloc[rows]).to_numpy()
-    joined = (
-        pd.Series(texts[:, 0], index=frame.index, dtype=object) if k else pd.Series("", index=frame.index)
+        applies = CONCEPTS[name].applies(frame).to_numpy(dtype=bool)
+        effect = contributions[:, members[name]].sum(axis=1)
+        per_concept[:, i] = np.where(applies & (effect >= MIN_EFFECT), effect, -np.inf)
+    k = min(top_n, len(names))
+    best = (
+        np.argpartition(-per_concept, k - 1, axis=1)[:, :k]
+        if k < len(names)
+        else np.argsort(-per_concept, axis=1)
     )
-    for slot in range(1, k):
-        extra = pd.Series(texts[:, slot], index=frame.index, dtype=object)
-        joined = joined.where(extra == "", joined + "; " + extra)
-    return joined.astype(str)
+    order = np.argsort(-np.take_along_axis(per_concept, best, axis=1), axis=1, kind="stable")
+    best = np.take_along_axis(best, order, axis=1)
+    said = np.isfinite(np.take_along_axis(per_concept, best, axis=1))
+    joined = np.full(len(frame), "", dtype=object)
+    for slot in range(k):
+        chosen = np.where(said[:, slot], best[:, slot], -1)
+        texts = np.full(len(frame), "", dtype=object)
+        for i in np.unique(chosen[chosen >= 0]):
+            rows = np.flatnonzero(chosen == i)
+            columns = [features.columns[j] for j in members[names[i]]]
+            texts[rows] = _phrases(names[i], frame, rows, columns)
+        # a slot is said only if the slots before it were: "; " goes in front of every later slot's text
+        joined = joined + (np.where(said[:, slot], "; ", "") if slot else "") + texts
+    return pd.Series(joined, index=frame.index, dtype=object)

@@ -3,7 +3,7 @@
 Each version folder holds model.joblib (the fitted pipeline), explainer.json (the reasons' partial
 dependence tables) and metadata.json: version, algorithm, training window, data hash, model file hash,
 holdout metrics (the baseline's and the champion's on the same holdout too), curves and the feature list.
-`champion.json` names the version in use. Loading checks the model file's hash against the metadata, so a
+`champion.json` is the metadata of the version in use. Loading checks the model file's hash against the metadata, so a
 swapped or corrupted file is refused rather than unpickled.
 """
 

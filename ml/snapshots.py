@@ -177,14 +177,17 @@ def snapshot(
 def tidy(frame: pd.DataFrame, features: FeatureSet, cutoff: datetime) -> pd.DataFrame:
     """Gives the snapshot with every feature column typed: counts 0 when nothing happened, "days since" NaN
     when it never happened (not 0 days), categories 'unknown' when never observed."""
-    out = pd.DataFrame({"contact_id": frame["contact_id"].astype(str)})
+    columns: dict[str, object] = {"contact_id": frame["contact_id"].astype(str).to_numpy()}
     for name in features.numeric:
-        values = pd.to_numeric(frame[name], errors="coerce") if name in frame else np.nan
-        out[name] = values if name.startswith("days_since") else pd.Series(values).fillna(0.0)
-        out[name] = out[name].astype("float64")
+        values = (
+            frame[name].to_numpy(dtype="float64", na_value=np.nan)
+            if name in frame
+            else np.full(len(frame), np.nan)
+        )
+        columns[name] = values if name.startswith("days_since") else np.nan_to_num(values, nan=0.0)
     for name in features.categorical:
-        values = frame[name] if name in frame else None
-        out[name] = pd.Series(values, index=frame.index, dtype="object").fillna("unknown").astype(str)
-    out[LABEL] = pd.to_numeric(frame[LABEL], errors="coerce") if LABEL in frame else np.nan
-    out["cutoff"] = pd.Timestamp(cutoff)
-    return out
+        values = frame[name] if name in frame else pd.Series(index=frame.index, dtype="object")
+        columns[name] = values.astype("object").where(values.notna(), "unknown").astype(str).to_numpy()
+    columns[LABEL] = frame[LABEL].to_numpy(dtype="float64", na_value=np.nan) if LABEL in frame else np.nan
+    columns["cutoff"] = pd.Timestamp(cutoff)
+    return pd.DataFrame(columns)
