@@ -9,7 +9,7 @@ from ml import registry
 from ml.plots import report_png
 from ml.retraining import RetrainConfig, RetrainReport, retrain
 from ml.training import NotEnoughData
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 MODEL = dg.AssetKey(["ml", "lead_propensity_model"])
 INPUTS = [
@@ -91,6 +91,7 @@ def report_metadata(report: RetrainReport, models_dir) -> dict:
     deps=INPUTS,
     group_name="ml",
     kinds={"scikitlearn"},
+    pool=WAREHOUSE_POOL,  # reads the DuckDB file, which a writing run in another process would lock
     owners=["team:data-science"],
     automation_condition=dg.AutomationCondition.on_cron("0 3 * * 1"),
 )
