@@ -181,6 +181,7 @@ score_fit_points as (
 
 score_rule_points as (
 
+    {% for part in ['score_engagement_points', 'score_fit_points'] %}
     select
         contact_id,
         evaluated_at,
@@ -195,23 +196,11 @@ score_rule_points as (
         last_event_at,
         disqualifies
 
-    from score_engagement_points
+    from {{ part }}
+    {% if not loop.last %}
     union all
-    select
-        contact_id,
-        evaluated_at,
-        score_kind,
-        group_id,
-        rule_id,
-        description,
-        n_events,
-        n_counted,
-        cast(points_before_cap as {{ score_points_type() }}) as points_before_cap,
-        cast(points as {{ score_points_type() }}) as points,
-        last_event_at,
-        disqualifies
-
-    from score_fit_points
+    {% endif %}
+    {%- endfor %}
 
 ),
 

@@ -38,12 +38,7 @@ crm_outcomes as (
 
 thresholds as (
 
-    select
-        max(case when stage = 'mql' then min_total_score end) as mql_min_total,
-        max(case when stage = 'mql' then min_fit_points end) as mql_min_fit,
-        max(case when stage = 'mql' then min_engagement_points end) as mql_min_engagement
-
-    from stages
+    {{ stage_thresholds_sql('stages') }}
 
 ),
 

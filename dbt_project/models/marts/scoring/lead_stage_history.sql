@@ -72,15 +72,7 @@ evaluations as (
 
 thresholds as (
 
-    select
-        max(case when stage = 'lead' then min_total_score end) as lead_min_total,
-        max(case when stage = 'lead' then min_fit_points end) as lead_min_fit,
-        max(case when stage = 'lead' then min_engagement_points end) as lead_min_engagement,
-        max(case when stage = 'mql' then min_total_score end) as mql_min_total,
-        max(case when stage = 'mql' then min_fit_points end) as mql_min_fit,
-        max(case when stage = 'mql' then min_engagement_points end) as mql_min_engagement
-
-    from stages
+    {{ stage_thresholds_sql('stages') }}
 
 ),
 
