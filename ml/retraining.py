@@ -3,6 +3,7 @@ candidate and the current champion on the same holdout, register the candidate a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from ml.features import DEFAULT_FEATURES, FeatureSet
 from ml.scoring import probabilities
 from ml.snapshots import LABEL, data_end, snapshot
 from ml.training import DataRequirements, TimeSplit, TrainedModel, plan_split, train
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
