@@ -52,3 +52,12 @@ clean:
 # Lead scoring figures (docs/scoring.md): 200,000 people by default, cached under $(YUCHI_HOME)/bench.
 bench-scoring: prepare
 	$(BIN)/python bench/scoring/propensity.py $(BENCH_ARGS)
+
+.PHONY: collector bench-collector
+
+# The collector: lands WeChat pushes, form webhooks and tracking calls under $(YUCHI_HOME)/landing (docs/collector.md).
+collector: install
+	$(BIN)/python -m connectors.collector
+
+bench-collector: install
+	$(BIN)/python bench/collector.py

@@ -6,6 +6,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.activation.assets import light_crm_leads
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
+from orchestration.ingest.sensors import landing_files_sensor
 from orchestration.resources import WarehouseResource
 from orchestration.scoring import scoring_assets, scoring_sensors
 from orchestration.transform.assets import yuchi_dbt_models
@@ -13,8 +14,8 @@ from orchestration.transform.project import dbt_executable, dbt_project
 
 defs = dg.Definitions(
     assets=[*ingest_assets, yuchi_dbt_models, *scoring_assets, light_crm_leads],
-    sensors=scoring_sensors,
     asset_checks=raw_checks,
+    sensors=[landing_files_sensor, *scoring_sensors],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
