@@ -22,7 +22,7 @@ class FeatureMatrix(TransformerMixin, BaseEstimator):
     """Feature frame -> float matrix for the booster: categories as codes ordered by their (smoothed) training
     conversion rate, so one numeric split separates likely from unlikely values; numbers as they are.
 
-    Cheaper than a native categorical encoding at prediction time (docs/decisions/2026-11-23-fast-scoring.md):
+    Cheaper than a native categorical encoding at prediction time (docs/decisions/2026-11-23-propensity-model.md):
     a million contacts are mapped with one hash lookup per category column.
     """
 
@@ -93,19 +93,20 @@ def fit_gradient_boosting(
 
 
 def logistic_baseline(features: FeatureSet) -> Pipeline:
-    """Gives the baseline: logistic regression on log-scaled counts, imputed gaps and one-hot categories."""
+    """Gives the baseline: logistic regression on log-scaled counts, imputed gaps and one-hot categories
+    (categories coded first: one-hot encoding strings checks every value in Python)."""
     numbers = make_pipeline(
         SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
         FunctionTransformer(signed_log1p),
         StandardScaler(),
     )
+    categories = make_pipeline(
+        FeatureMatrix(features.categorical, ()),
+        OneHotEncoder(handle_unknown="ignore", min_frequency=20),
+    )
     encode = ColumnTransformer(
         [
-            (
-                "categories",
-                OneHotEncoder(handle_unknown="ignore", min_frequency=20),
-                list(features.categorical),
-            ),
+            ("categories", categories, list(features.categorical)),
             ("numbers", numbers, list(features.numeric)),
         ]
     )

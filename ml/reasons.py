@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from ml.features import BY_NAME, EVENT_CHANNELS, FIT_ATTRIBUTES, FeatureSet
 
@@ -207,33 +208,27 @@ def top_reasons(
 ) -> pd.Series:
     """Gives, per contact, its top_n reasons joined by '; ': the concepts whose features raise its probability
     most (at least MIN_EFFECT) and that apply to it; '' when nothing stands out."""
-    members: dict[str, list[int]] = {}
+    names = sorted({BY_NAME[c].concept for c in features.columns if BY_NAME[c].concept in CONCEPTS})
+    membership = np.zeros((len(features.columns), len(names)))  # feature -> concept, to sum by one product
     for j, column in enumerate(features.columns):
-        if BY_NAME[column].concept in CONCEPTS:
-            members.setdefault(BY_NAME[column].concept, []).append(j)
-    names = sorted(members)
-    per_concept = np.full((len(frame), len(names)), -np.inf)
+        if BY_NAME[column].concept in names:
+            membership[j, names.index(BY_NAME[column].concept)] = 1.0
+    with threadpool_limits(limits=1, user_api="blas"):  # a small product: more BLAS threads would only spin
+        per_concept = contributions @ membership
     for i, name in enumerate(names):
-        applies = CONCEPTS[name].applies(frame).to_numpy(dtype=bool)
-        effect = contributions[:, members[name]].sum(axis=1)
-        per_concept[:, i] = np.where(applies & (effect >= MIN_EFFECT), effect, -np.inf)
-    k = min(top_n, len(names))
-    best = (
-        np.argpartition(-per_concept, k - 1, axis=1)[:, :k]
-        if k < len(names)
-        else np.argsort(-per_concept, axis=1)
-    )
-    order = np.argsort(-np.take_along_axis(per_concept, best, axis=1), axis=1, kind="stable")
-    best = np.take_along_axis(best, order, axis=1)
-    said = np.isfinite(np.take_along_axis(per_concept, best, axis=1))
+        silent = ~CONCEPTS[name].applies(frame).to_numpy(dtype=bool) | (per_concept[:, i] < MIN_EFFECT)
+        per_concept[silent, i] = -np.inf
+    rows = np.arange(len(frame))
     joined = np.full(len(frame), "", dtype=object)
-    for slot in range(k):
-        chosen = np.where(said[:, slot], best[:, slot], -1)
-        texts = np.full(len(frame), "", dtype=object)
-        for i in np.unique(chosen[chosen >= 0]):
-            rows = np.flatnonzero(chosen == i)
-            columns = [features.columns[j] for j in members[names[i]]]
-            texts[rows] = _phrases(names[i], frame, rows, columns)
-        # a slot is said only if the slots before it were: "; " goes in front of every later slot's text
-        joined = joined + (np.where(said[:, slot], "; ", "") if slot else "") + texts
+    for slot in range(min(top_n, len(names))):  # one argmax pass per slot: cheaper than sorting every row
+        best = per_concept.argmax(axis=1)
+        said = np.isfinite(per_concept[rows, best])
+        per_concept[rows, best] = -np.inf
+        texts = np.empty(len(frame), dtype=object)
+        for i in np.unique(best[said]):
+            chosen = np.flatnonzero(said & (best == i))
+            columns = [c for c in features.columns if BY_NAME[c].concept == names[i]]
+            texts[chosen] = _phrases(names[i], frame, chosen, columns)
+        # a slot is said only if the slots before it were
+        joined[said] = (joined[said] + "; " + texts[said]) if slot else texts[said]
     return pd.Series(joined, index=frame.index, dtype=object)
