@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(YUCHI_HOME)/dagster
 PEOPLE ?= 20000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install prepare demo data materialize summary ui test lint clean
+.PHONY: install prepare demo data materialize summary ui test lint clean bench-scoring
 
 $(INSTALLED): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ lint: install
 
 clean:
 	rm -rf $(YUCHI_HOME) dbt_project/target dbt_project/logs
+
+# Lead scoring figures (docs/scoring.md): 200,000 people by default, cached under $(YUCHI_HOME)/bench.
+bench-scoring: prepare
+	$(BIN)/python bench/scoring/propensity.py $(BENCH_ARGS)
 
 .PHONY: collector bench-collector
 

@@ -8,20 +8,14 @@ from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
 from orchestration.ingest.sensors import landing_files_sensor
 from orchestration.resources import WarehouseResource
-from orchestration.scoring.assets import lead_propensity_model, predicted_lead_scores
+from orchestration.scoring import scoring_assets, scoring_sensors
 from orchestration.transform.assets import yuchi_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
 
 defs = dg.Definitions(
-    assets=[
-        *ingest_assets,
-        yuchi_dbt_models,
-        lead_propensity_model,
-        predicted_lead_scores,
-        *activation_assets,
-    ],
+    assets=[*ingest_assets, yuchi_dbt_models, *scoring_assets, *activation_assets],
     asset_checks=[*raw_checks, *activation_checks],
-    sensors=[landing_files_sensor],
+    sensors=[landing_files_sensor, *scoring_sensors],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -19,6 +19,7 @@ GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
     ("fct_", "profiles"),
     ("contact_traits", "profiles"),
     ("lead_score", "scoring"),
+    ("lead_", "scoring"),
     ("scoring_", "scoring"),
     ("segment", "segments"),
     ("tag_", "segments"),
