@@ -114,7 +114,10 @@ def test_every_mql_with_marketing_consent_is_in_the_light_crm_exactly_once(clean
     home, *_, rerun = clean_run
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
         mqls = {
-            r[0] for r in conn.execute("select contact_id from marts.lead_scores where is_mql").fetchall()
+            r[0]
+            for r in conn.execute(
+                "select contact_id from marts.lead_scores where is_mql and lifecycle_stage = 'mql'"
+            ).fetchall()
         }
         runs = conn.execute(
             "select planned, created, updated, unchanged, suppressed from activation.sync_runs "

@@ -1,4 +1,5 @@
 -- Marketing-qualified leads: what sales should call next. Synced to the CRM by contact_id.
+-- Contacts sales already works (sql, opportunity, customer) meet the thresholds too but are not handed over again.
 
 with
 
@@ -13,6 +14,7 @@ final as (
     select contact_id
     from scores
     where is_mql
+        and lifecycle_stage = 'mql'
 
 )
 
