@@ -1,36 +1,94 @@
 {#-
-    Connected components of the identity graph: identifiers are nodes, and two identifiers are linked when
-    they appear on the same record. Every identifier gets the smallest identifier key of its component.
+    Connected components of the identity graph: linking identifiers are nodes, two are connected when they
+    appear on the same record. Every identifier gets the smallest identifier key of its component
+    (component_key, compared by bytes on every engine).
 
-    Min-label propagation, unrolled identity_max_iterations times. Each round
-      1. propagates: a node takes the smallest label among itself and its neighbours;
-      2. jumps pointers: a node takes the label of its label (labels are node keys of the same component,
-         and a node's label is never larger than its key, so this only shortens paths).
-    Each round reads the previous round exactly once, so engines that inline CTEs (Spark) stay linear.
-    The pointer jump is a self-lookup done with one scan: every row appears twice (copy 1 offers the node's
-    label under its own key, copy 2 asks for the label under its label's key) and a window pairs them.
-    The identity_graph_converged test fails when the rounds were not enough.
+    Two paths, one result:
+      fast (DuckDB): int_identity_components_fast, a dbt Python model (ml.identity.stitching on scipy);
+      portable (PostgreSQL, Spark, and DuckDB with var identity_fast_path: false): min-label propagation,
+        unrolled var identity_max_iterations times. Each record is a star (every identifier linked to the
+        record's smallest), and each round
+          1. propagates: a node takes the smallest label among itself and its neighbours;
+          2. jumps pointers: a node takes the label of its label (labels are node keys of the same
+             component and never larger than the node, so this only shortens paths).
+        Each round reads the previous round exactly once, so engines that inline CTEs (Spark) stay linear.
+        The pointer jump is a self-lookup done with one scan: every row appears twice (copy 1 offers the
+        node's label under its own key, copy 2 asks for the label under its label's key) and a window pairs
+        them. The identity_graph_converged test fails when the rounds were not enough.
 -#}
+{{ config(materialized='view' if identity_fast_path() else 'table') }}
 {%- set max_iterations = var('identity_max_iterations') | int -%}
 
 with
 
+screened as (
+
+    select * from {{ ref('int_identity_identifiers_screened') }}
+
+),
+
+{% if identity_fast_path() %}
+labels_final as (
+
+    select identifier_key, component_key as label from {{ ref('int_identity_components_fast') }}
+
+),
+{% else %}
 edges as (
 
     select * from {{ ref('int_identity_edges') }}
 
 ),
 
+linking_edges as (
+
+    select edges.record_id, edges.identifier_key
+    from edges
+    inner join screened
+        on edges.identifier_key = screened.identifier_key
+    where screened.screen_status = 'linking'
+
+),
+
+record_hubs as (
+
+    select
+        record_id,
+        min({{ binary_collation('identifier_key') }}) as hub_key
+
+    from linking_edges
+    group by record_id
+
+),
+
 identifier_links as (
 
-    -- both directions of every pair on a record, and every identifier with itself
+    -- a star per record: each identifier and the record's smallest identifier, both ways, and itself
     select distinct
-        from_side.identifier_key as from_key,
-        to_side.identifier_key as to_key
+        linking_edges.identifier_key as from_key,
+        record_hubs.hub_key as to_key
 
-    from edges as from_side
-    inner join edges as to_side
-        on from_side.record_id = to_side.record_id
+    from linking_edges
+    inner join record_hubs
+        on linking_edges.record_id = record_hubs.record_id
+
+    union
+
+    select distinct
+        record_hubs.hub_key as from_key,
+        linking_edges.identifier_key as to_key
+
+    from linking_edges
+    inner join record_hubs
+        on linking_edges.record_id = record_hubs.record_id
+
+    union
+
+    select distinct
+        identifier_key as from_key,
+        identifier_key as to_key
+
+    from linking_edges
 
 ),
 
@@ -57,7 +115,7 @@ propagated_{{ i }} as (
 
     select
         identifier_links.to_key as identifier_key,
-        min(labels_{{ i - 1 }}.label) as label
+        min({{ binary_collation('labels_' ~ (i - 1) ~ '.label') }}) as label
 
     from labels_{{ i - 1 }}
     inner join identifier_links
@@ -106,28 +164,24 @@ labels_{{ i }} as (
 ),
 
 {% endfor %}
-identifiers as (
+labels_final as (
 
-    select distinct
-        identifier_key,
-        id_type,
-        id_value
-
-    from edges
+    select * from labels_{{ max_iterations }}
 
 ),
+{% endif %}
 
 final as (
 
     select
-        identifiers.identifier_key,
-        identifiers.id_type,
-        identifiers.id_value,
-        labels_{{ max_iterations }}.label as component_key
+        screened.identifier_key,
+        screened.id_type,
+        screened.id_value,
+        labels_final.label as component_key
 
-    from identifiers
-    inner join labels_{{ max_iterations }}
-        on identifiers.identifier_key = labels_{{ max_iterations }}.identifier_key
+    from screened
+    inner join labels_final
+        on screened.identifier_key = labels_final.identifier_key
 
 )
 
