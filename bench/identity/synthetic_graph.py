@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 ID_TYPES = np.array(["phone", "email", "wechat_openid", "wechat_unionid", "anonymous_id", "crm_id"])
 IDS_PER_PERSON = {"phone": 1, "email": 2, "wechat_openid": 2, "wechat_unionid": 1, "anonymous_id": 3, "crm_id": 1}
@@ -30,10 +31,20 @@ def identity_edges(n_edges: int, seed: int = 7) -> pa.Table:
     first_owned = owned.argmax(axis=1)
     keep = owned[rows_person, rows_slot]
     rows_slot = np.where(keep, rows_slot, first_owned[rows_person])
-    pairs = np.unique(np.stack([rows_record, rows_person * slots + rows_slot]), axis=1)
-    pairs = pairs[:, :n_edges]
-    record_ids = [f"web_forms_submissions:{r:064x}" for r in (pairs[0] * 2654435761 % (1 << 61)).tolist()]
-    owners, slot = np.divmod(pairs[1], slots)
-    types = ID_TYPES[slot_types[slot]]
-    keys = [f"{t}:{o * 7919 % 10**9:09d}-{s}" for t, o, s in zip(types.tolist(), owners.tolist(), slot.tolist())]
+    n_nodes = n_people * slots
+    pair_codes = np.sort(rows_record.astype(np.int64) * n_nodes + rows_person * slots + rows_slot)
+    pair_codes = pair_codes[np.concatenate(([True], pair_codes[1:] != pair_codes[:-1]))][:n_edges]
+    records, nodes = np.divmod(pair_codes, n_nodes)
+    owners, slot = np.divmod(nodes, slots)
+    # record ids look like staging's '<source>:<sha256>'; identifier keys like '<id_type>:<value>'
+    record_ids = pc.binary_join_element_wise(
+        "web_forms_submissions:", _digits(records * 2654435761 % (1 << 61), 19), "0" * 45, ""
+    )
+    types = pa.array(ID_TYPES[slot_types[slot]])
+    values = pc.binary_join_element_wise(_digits(owners * 7919 % 10**9, 9), _digits(slot, 2), "-")
+    keys = pc.binary_join_element_wise(types, values, ":")
     return pa.table({"record_id": record_ids, "identifier_key": keys})
+
+
+def _digits(numbers: np.ndarray, width: int) -> pa.Array:
+    return pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")

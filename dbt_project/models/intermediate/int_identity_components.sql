@@ -61,7 +61,7 @@ record_hubs as (
 
 ),
 
-identifier_links as (
+identifier_links as {{ cte_materialized() }} (
 
     -- a star per record: each identifier and the record's smallest identifier, both ways, and itself
     select distinct
@@ -186,3 +186,4 @@ final as (
 )
 
 select * from final
+-- both paths' inputs are parents, so unit tests can give either: depends_on: {{ ref('int_identity_edges') }}

@@ -4,7 +4,7 @@ Gives exactly what the portable SQL gives on the same edges (tests/integration/t
 both and compares them): every linking identifier with the smallest identifier key of its component.
 """
 
-from ml.identity.stitching import identity_components
+from ml.identity.stitching import duckdb_components
 
 
 def model(dbt, session):
@@ -15,5 +15,4 @@ def model(dbt, session):
         .filter("screen_status = 'linking'")
         .select("identifier_key")
     )
-    linking_edges = edges.join(linking, "identifier_key").select("record_id, identifier_key")
-    return identity_components(linking_edges.fetch_arrow_table())
+    return duckdb_components(session, edges.join(linking, "identifier_key").select("record_id, identifier_key"))
