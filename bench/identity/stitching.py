@@ -47,7 +47,9 @@ def scipy_floor(edges: pa.Table) -> float:
     n_ids = int(identifiers.max()) + 1
     nodes = n_ids + int(records.max()) + 1
     started = time.perf_counter()
-    graph = coo_matrix((np.ones(len(records), dtype=np.int8), (identifiers, records + n_ids)), shape=(nodes, nodes))
+    graph = coo_matrix(
+        (np.ones(len(records), dtype=np.int8), (identifiers, records + n_ids)), shape=(nodes, nodes)
+    )
     connected_components(graph, directed=False)
     return time.perf_counter() - started
 
@@ -127,7 +129,9 @@ def main(argv: list[str] | None = None) -> dict:
                     """
                 ).fetchone()[0]
             figures["portable_differs_from_fast"] = int(differing)
-    figures["fast_function_over_scipy"] = round(figures["fast_function_seconds"] / figures["scipy_cc_seconds"], 1)
+    figures["fast_function_over_scipy"] = round(
+        figures["fast_function_seconds"] / figures["scipy_cc_seconds"], 1
+    )
     figures["fast_model_over_scipy"] = round(figures["fast_model_seconds"] / figures["scipy_cc_seconds"], 1)
     print(json.dumps(figures, indent=2))
     return figures

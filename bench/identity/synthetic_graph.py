@@ -8,7 +8,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 ID_TYPES = np.array(["phone", "email", "wechat_openid", "wechat_unionid", "anonymous_id", "crm_id"])
-IDS_PER_PERSON = {"phone": 1, "email": 2, "wechat_openid": 2, "wechat_unionid": 1, "anonymous_id": 3, "crm_id": 1}
+IDS_PER_PERSON = {
+    "phone": 1,
+    "email": 2,
+    "wechat_openid": 2,
+    "wechat_unionid": 1,
+    "anonymous_id": 3,
+    "crm_id": 1,
+}
 
 
 def identity_edges(n_edges: int, seed: int = 7) -> pa.Table:

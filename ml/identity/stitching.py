@@ -34,7 +34,9 @@ def _codes(values: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     return rank[indices], dictionary.take(pa.array(order))
 
 
-def component_labels(record_codes: np.ndarray, identifier_codes: np.ndarray, n_identifiers: int) -> np.ndarray:
+def component_labels(
+    record_codes: np.ndarray, identifier_codes: np.ndarray, n_identifiers: int
+) -> np.ndarray:
     """Gives, per identifier code, the smallest identifier code of its component (codes are 0..n-1)."""
     if n_identifiers == 0:
         return np.empty(0, dtype=np.int64)
@@ -58,12 +60,13 @@ def identity_components(edges: pa.Table) -> pa.Table:
     """Gives (identifier_key, component_key) for every identifier of `edges` (columns record_id,
     identifier_key): the component key is the smallest identifier key connected to it through records."""
     if edges.num_rows == 0:
-        return pa.table({"identifier_key": pa.array([], pa.string()), "component_key": pa.array([], pa.string())})
+        return pa.table(
+            {"identifier_key": pa.array([], pa.string()), "component_key": pa.array([], pa.string())}
+        )
     identifier_codes, identifiers = _codes(edges.column("identifier_key"))
     record_codes = _encoded(edges.column("record_id")).indices.to_numpy(zero_copy_only=False)
     labels = component_labels(record_codes, identifier_codes, len(identifiers))
     return pa.table({"identifier_key": identifiers, "component_key": identifiers.take(pa.array(labels))})
-
 
 
 def duckdb_components(
@@ -94,7 +97,9 @@ def duckdb_components(
     )
     identifier_code = np.asarray(coded["identifier_code"], dtype=np.int64)
     n_identifiers = int(identifier_code.max()) + 1 if len(identifier_code) else 0
-    labels = component_labels(np.asarray(coded["record_code"], dtype=np.int64), identifier_code, n_identifiers)
+    labels = component_labels(
+        np.asarray(coded["record_code"], dtype=np.int64), identifier_code, n_identifiers
+    )
     label_table = pa.table(  # noqa: F841 - read by DuckDB below by its name
         {"identifier_code": np.arange(n_identifiers, dtype=np.int64), "component_code": labels}
     )

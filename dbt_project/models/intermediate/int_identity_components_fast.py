@@ -15,4 +15,6 @@ def model(dbt, session):
         .filter("screen_status = 'linking'")
         .select("identifier_key")
     )
-    return duckdb_components(session, edges.join(linking, "identifier_key").select("record_id, identifier_key"))
+    return duckdb_components(
+        session, edges.join(linking, "identifier_key").select("record_id, identifier_key")
+    )

@@ -24,6 +24,12 @@ def model(dbt, session):
     settings = MatchSettings(threshold=float(dbt.config.get("threshold")))
     links = probabilistic_links(candidates, limits[limits["part_key"].isin(candidates["part_key"])], settings)
     return links.astype(
-        {"part_key_l": "string", "part_key_r": "string", "cluster_key": "string", "evidence": "string",
-         "match_probability": "float64", "match_weight": "float64"}
+        {
+            "part_key_l": "string",
+            "part_key_r": "string",
+            "cluster_key": "string",
+            "evidence": "string",
+            "match_probability": "float64",
+            "match_weight": "float64",
+        }
     )
