@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(YUCHI_HOME)/dagster
 PEOPLE ?= 20000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install prepare demo data materialize summary ui test lint clean
+.PHONY: install prepare demo data materialize summary ui test lint clean bench-identity bench-identity-stitching bench-identity-quality bench-identity-shared-phone bench-identity-rerun
 
 $(INSTALLED): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,21 @@ lint: install
 
 clean:
 	rm -rf $(YUCHI_HOME) dbt_project/target dbt_project/logs
+
+# Identity benchmarks (bench/identity/; figures printed and kept in $(YUCHI_HOME)/reports/bench/).
+EDGES ?= 5000000
+BENCH_PEOPLE ?= 100000
+bench-identity-stitching: prepare
+	$(BIN)/python -m bench.identity.stitching --edges $(EDGES)
+
+bench-identity-quality: prepare
+	$(BIN)/python -m bench.identity.quality --people $(BENCH_PEOPLE)
+	$(BIN)/python -m bench.identity.quality --people $(BENCH_PEOPLE) --probabilistic
+
+bench-identity-shared-phone: prepare
+	$(BIN)/python -m bench.identity.shared_phone --contacts 10000
+
+bench-identity-rerun: prepare
+	$(BIN)/python -m bench.identity.rerun --people $(BENCH_PEOPLE) --late 0.01
+
+bench-identity: bench-identity-stitching bench-identity-quality bench-identity-shared-phone bench-identity-rerun

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.activation.assets import light_crm_leads
+from orchestration.identity.assets import identity_assets, identity_checks
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
 from orchestration.resources import WarehouseResource
@@ -12,8 +13,15 @@ from orchestration.transform.assets import yuchi_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, yuchi_dbt_models, lead_propensity_model, predicted_lead_scores, light_crm_leads],
-    asset_checks=raw_checks,
+    assets=[
+        *ingest_assets,
+        yuchi_dbt_models,
+        lead_propensity_model,
+        predicted_lead_scores,
+        light_crm_leads,
+        *identity_assets,
+    ],
+    asset_checks=[*raw_checks, *identity_checks],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

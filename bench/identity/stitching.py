@@ -13,10 +13,6 @@ and checks that the fast and portable models give the same components.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,17 +23,9 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from bench.identity.pipeline import report, run_dbt, timed
 from bench.identity.synthetic_graph import identity_edges
 from ml.identity import stitching
-
-REPO = Path(__file__).resolve().parents[2]
-DBT_DIR = REPO / "dbt_project"
-
-
-def _seconds(function, *args):
-    started = time.perf_counter()
-    result = function(*args)
-    return time.perf_counter() - started, result
 
 
 def scipy_floor(edges: pa.Table) -> float:
@@ -77,21 +65,6 @@ def write_warehouse(path: Path, edges: pa.Table) -> None:
         )
 
 
-def run_model(warehouse: Path, select: str, variables: dict) -> float:
-    """Runs dbt on the selection against `warehouse`; gives the models' execution seconds (dbt's own)."""
-    env = os.environ | {"YUCHI_WAREHOUSE": str(warehouse), "YUCHI_DBT_TARGET": "duckdb"}
-    target = warehouse.parent / "dbt_target"
-    command = [
-        str(Path(sys.executable).parent / "dbt"), "run", "--profiles-dir", str(DBT_DIR), "--project-dir",
-        str(DBT_DIR), "--target-path", str(target), "--select", select, "--vars", json.dumps(variables),
-    ]  # fmt: skip
-    completed = subprocess.run(command, env=env, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise RuntimeError(f"dbt failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}")
-    results = json.loads((target / "run_results.json").read_text())
-    return sum(r["execution_time"] for r in results["results"])
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, default=5_000_000)
@@ -101,16 +74,17 @@ def main(argv: list[str] | None = None) -> dict:
     edges = identity_edges(args.edges)
     figures: dict = {"edges": edges.num_rows}
     figures["scipy_cc_seconds"] = round(scipy_floor(edges), 2)
-    seconds, components = _seconds(stitching.identity_components, edges)
+    seconds, components = timed(stitching.identity_components, edges)
     figures["fast_function_seconds"] = round(seconds, 2)
     figures["identifiers"] = components.num_rows
     figures["components"] = len(set(components.column("component_key").to_pylist()))
 
     with tempfile.TemporaryDirectory() as folder:
-        warehouse = Path(folder) / "warehouse.duckdb"
+        home = Path(folder)
+        warehouse = home / "warehouse.duckdb"
         write_warehouse(warehouse, edges)
         figures["fast_model_seconds"] = round(
-            run_model(warehouse, "int_identity_components_fast int_identity_components", {}), 2
+            run_dbt(home, "int_identity_components_fast int_identity_components"), 2
         )
         with duckdb.connect(str(warehouse)) as conn:
             conn.execute(
@@ -118,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
             )
         if not args.skip_portable:
             figures["portable_model_seconds"] = round(
-                run_model(warehouse, "int_identity_components", {"identity_fast_path": False}), 2
+                run_dbt(home, "int_identity_components", {"identity_fast_path": False}), 2
             )
             with duckdb.connect(str(warehouse)) as conn:
                 differing = conn.execute(
@@ -133,8 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
         figures["fast_function_seconds"] / figures["scipy_cc_seconds"], 1
     )
     figures["fast_model_over_scipy"] = round(figures["fast_model_seconds"] / figures["scipy_cc_seconds"], 1)
-    print(json.dumps(figures, indent=2))
-    return figures
+    return report("stitching", figures)
 
 
 if __name__ == "__main__":

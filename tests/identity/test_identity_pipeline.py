@@ -7,20 +7,17 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
+from bench.identity.pipeline import IDENTITY_MODELS, load_landing, run_dbt
 from connectors.demo import scenarios
 from connectors.demo.generator import DemoConfig, generate
 from ml.identity.quality import measure_warehouse, read_truth
-from tests.identity.warehouses import (
-    IDENTITY_MODELS,
-    copy_raw_to_postgres,
-    load_landing,
-    postgres_connection,
-    postgres_database,
-    run_dbt,
-)
+from orchestration.identity.assets import GUARDRAILS, few_records_on_shared_identifiers, identity_guardrails
+from orchestration.resources import WarehouseResource
+from tests.identity.warehouses import copy_raw_to_postgres, postgres_connection, postgres_database
 
 pytestmark = pytest.mark.e2e
 SHARED_PHONE_CONTACTS = 60
@@ -133,3 +130,19 @@ def test_scenario_truth_is_written_beside_the_generator_truth(homes):
         rows = list(csv.DictReader(handle))
     assert sum(r["person_id"].startswith("S") for r in rows) == SHARED_PHONE_CONTACTS
     assert Path(homes["fast"] / "landing" / "web_forms" / "submissions-unlisted-junk.jsonl").exists()
+
+
+def test_guardrail_asset_reports_shared_identifiers_and_warns_when_too_many_records_sit_on_them(homes):
+    result = dg.materialize(
+        [identity_guardrails, few_records_on_shared_identifiers],
+        resources={"warehouse": WarehouseResource(home=str(homes["fast"]))},
+        selection=[GUARDRAILS],
+    )
+    metadata = result.asset_materializations_for_node("identity_guardrails")[0].metadata
+    check = result.get_asset_check_evaluations()[0]
+    assert metadata["shared_identifiers"].value >= 1 + len(scenarios.UNLISTED_JUNK_PHONES)
+    assert metadata["records_on_shared_identifiers"].value >= SHARED_PHONE_CONTACTS
+    assert homes["shared_phone"] in metadata["top_shared_identifiers"].value
+    # the 60 visitors sharing one phone are far more than 2% of this small funnel's records
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert (homes["fast"] / "reports" / "identity_guardrails.json").exists()

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.identity.pipeline import DBT_DIR
 from ml.identity.stitching import duckdb_components, identity_components
-from tests.identity.warehouses import DBT_DIR
 
 edge_lists = st.lists(
     st.tuples(st.integers(0, 40), st.sampled_from(["phone", "email", "crm_id"]), st.integers(0, 30)),

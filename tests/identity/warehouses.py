@@ -1,12 +1,8 @@
-"""Helpers of the identity tests: load generated landing files, run dbt, copy raw tables to PostgreSQL."""
+"""Helpers of the identity tests: a PostgreSQL database of their own, and raw tables copied into it."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,44 +12,8 @@ import duckdb
 import psycopg2
 from psycopg2 import sql
 
-from connectors.sources import ALL_ENTITIES
-from connectors.sources.loader import load_entity
-
-REPO = Path(__file__).resolve().parents[2]
-DBT_DIR = REPO / "dbt_project"
-IDENTITY_MODELS = "+contact_identifiers +contact_merges +int_records_resolved"
 POSTGRES_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "DOUBLE": "double precision",
                   "BOOLEAN": "boolean", "TIMESTAMP": "timestamp", "DATE": "date"}  # fmt: skip
-
-
-def load_landing(home: Path) -> None:
-    """Loads every landing file under home/landing into home/warehouse.duckdb (raw.* and quarantine.*)."""
-    with duckdb.connect(str(home / "warehouse.duckdb")) as conn:
-        for entity in ALL_ENTITIES:
-            load_entity(conn, entity, home / "landing")
-
-
-def run_dbt(
-    home: Path, select: str, variables: dict | None = None, target: str = "duckdb", env: dict | None = None
-):
-    """Builds the selection with its seeds (no data tests: the e2e tests run those) against home's warehouse,
-    or the postgres target; fails loudly."""
-    environment = os.environ | {"YUCHI_HOME": str(home), "YUCHI_DBT_TARGET": target} | (env or {})
-    environment.pop("YUCHI_WAREHOUSE", None)
-    command = [
-        str(Path(sys.executable).parent / "dbt"), "build", "--exclude-resource-type", "test",
-        "--exclude-resource-type", "unit_test", "--profiles-dir", str(DBT_DIR), "--project-dir",
-        str(DBT_DIR), "--target-path", str(home / f"dbt_target_{target}"), "--select", select,
-        "--vars", json.dumps(variables or {}),
-    ]  # fmt: skip
-    completed = subprocess.run(command, env=environment, capture_output=True, text=True)
-    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
-
-
-def copy_home(source: Path, target: Path) -> Path:
-    """Copies a Yuchi home (landing, ground truth, warehouse) so two runs can diverge."""
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("dbt_target_*"))
-    return target
 
 
 @contextmanager
