@@ -15,7 +15,7 @@ from bench.identity.pipeline import IDENTITY_MODELS, load_landing, run_dbt
 from connectors.demo import scenarios
 from connectors.demo.generator import DemoConfig, generate
 from ml.identity.quality import measure_warehouse, read_truth
-from orchestration.identity.assets import GUARDRAILS, few_records_on_shared_identifiers, identity_guardrails
+from orchestration.identity.assets import few_records_on_shared_identifiers, identity_guardrails
 from orchestration.resources import WarehouseResource
 from tests.identity.warehouses import copy_raw_to_postgres, postgres_connection, postgres_database
 
@@ -136,7 +136,6 @@ def test_guardrail_asset_reports_shared_identifiers_and_warns_when_too_many_reco
     result = dg.materialize(
         [identity_guardrails, few_records_on_shared_identifiers],
         resources={"warehouse": WarehouseResource(home=str(homes["fast"]))},
-        selection=[GUARDRAILS],
     )
     metadata = result.asset_materializations_for_node("identity_guardrails")[0].metadata
     check = result.get_asset_check_evaluations()[0]

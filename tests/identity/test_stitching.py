@@ -48,6 +48,7 @@ def reference_components(table: pa.Table) -> dict[str, str]:
 
 
 @given(edge_lists)
+@settings(deadline=None)
 def test_fast_components_are_the_smallest_key_of_each_component(edges):
     table = _table(edges)
     result = identity_components(table)
@@ -57,7 +58,7 @@ def test_fast_components_are_the_smallest_key_of_each_component(edges):
 
 
 @given(edge_lists)
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 def test_duckdb_fast_path_matches_the_in_memory_one(edges):
     table = _table(edges)
     with duckdb.connect() as conn:
