@@ -15,7 +15,7 @@ from bench.identity.pipeline import IDENTITY_MODELS, load_landing, run_dbt
 from connectors.demo import scenarios
 from connectors.demo.generator import DemoConfig, generate
 from ml.identity.quality import measure_warehouse, read_truth
-from orchestration.identity.assets import few_records_on_shared_identifiers, identity_guardrails
+from orchestration.identity.assets import GUARDRAILS, few_records_on_shared_identifiers, identity_guardrails
 from orchestration.resources import WarehouseResource
 from tests.identity.warehouses import copy_raw_to_postgres, postgres_connection, postgres_database
 
@@ -137,7 +137,8 @@ def test_guardrail_asset_reports_shared_identifiers_and_warns_when_too_many_reco
         [identity_guardrails, few_records_on_shared_identifiers],
         resources={"warehouse": WarehouseResource(home=str(homes["fast"]))},
     )
-    metadata = result.asset_materializations_for_node("identity_guardrails")[0].metadata
+    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key == GUARDRAILS]
+    metadata = event.materialization.metadata
     check = result.get_asset_check_evaluations()[0]
     assert metadata["shared_identifiers"].value >= 1 + len(scenarios.UNLISTED_JUNK_PHONES)
     assert metadata["records_on_shared_identifiers"].value >= SHARED_PHONE_CONTACTS
