@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(YUCHI_HOME)/dagster
 PEOPLE ?= 20000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install prepare demo data materialize summary ui test lint clean bench-identity bench-identity-stitching bench-identity-quality bench-identity-shared-phone bench-identity-rerun
+.PHONY: install prepare demo data materialize summary ui test lint clean
 
 $(INSTALLED): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,17 @@ lint: install
 clean:
 	rm -rf $(YUCHI_HOME) dbt_project/target dbt_project/logs
 
+.PHONY: collector bench-collector
+
+# The collector: lands WeChat pushes, form webhooks and tracking calls under $(YUCHI_HOME)/landing (docs/collector.md).
+collector: install
+	$(BIN)/python -m connectors.collector
+
+bench-collector: install
+	$(BIN)/python bench/collector.py
+
 # Identity benchmarks (bench/identity/; figures printed and kept in $(YUCHI_HOME)/reports/bench/).
+.PHONY: bench-identity bench-identity-stitching bench-identity-quality bench-identity-shared-phone bench-identity-rerun
 EDGES ?= 5000000
 BENCH_PEOPLE ?= 100000
 bench-identity-stitching: prepare

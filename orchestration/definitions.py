@@ -7,6 +7,7 @@ from orchestration.activation.assets import light_crm_leads
 from orchestration.identity.assets import identity_assets, identity_checks
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
+from orchestration.ingest.sensors import landing_files_sensor
 from orchestration.resources import WarehouseResource
 from orchestration.scoring.assets import lead_propensity_model, predicted_lead_scores
 from orchestration.transform.assets import yuchi_dbt_models
@@ -22,6 +23,7 @@ defs = dg.Definitions(
         *identity_assets,
     ],
     asset_checks=[*raw_checks, *identity_checks],
+    sensors=[landing_files_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
