@@ -17,7 +17,8 @@ from connectors.demo.generator import DemoConfig, generate
 from ml.identity.quality import measure_warehouse, read_truth
 from orchestration.identity.assets import GUARDRAILS, few_records_on_shared_identifiers, identity_guardrails
 from orchestration.resources import WarehouseResource
-from tests.identity.warehouses import copy_raw_to_postgres, postgres_connection, postgres_database
+from tests.platform.postgres import fresh_database
+from tests.platform.warehouse_copy import copy_schema
 
 pytestmark = pytest.mark.e2e
 SHARED_PHONE_CONTACTS = 60
@@ -76,10 +77,12 @@ def test_resolution_is_precise_and_finds_everything_the_records_connect(homes):
 
 
 def test_portable_sql_on_postgresql_gives_the_same_identity_as_the_duckdb_fast_path(homes):
-    with postgres_database() as settings:
-        copy_raw_to_postgres(homes["fast"] / "warehouse.duckdb", settings)
-        run_dbt(homes["fast"], IDENTITY_MODELS, target="postgres", env=settings)
-        with postgres_connection(settings) as pg, pg.cursor() as cursor:
+    warehouse = homes["fast"] / "warehouse.duckdb"
+    with fresh_database("yuchi_identity") as database:
+        with duckdb.connect(str(warehouse), read_only=True) as source, database.connect() as pg:
+            copy_schema(source, pg, "raw")
+        run_dbt(homes["fast"], IDENTITY_MODELS, target="postgres", env=database.env())
+        with database.connect() as pg, pg.cursor() as cursor:
             on_postgres = {}
             for table, columns in COMPARED.items():
                 cursor.execute(f"select {', '.join(columns)} from {table}")
