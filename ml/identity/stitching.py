@@ -2,12 +2,12 @@
 
 The graph is bipartite: records on one side, identifiers on the other, an edge when a record carries an
 identifier. Every identifier gets the smallest identifier key of its component, exactly as the portable SQL
-(min-label propagation) gives it, so either path yields the same contacts.
+(min-label propagation) gives it, so either path yields the same contacts. In dbt, DuckDB numbers the keys and
+calls component_labels through the SQL function of ml/identity/duckdb_plugin.py.
 """
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,49 +67,3 @@ def identity_components(edges: pa.Table) -> pa.Table:
     record_codes = _encoded(edges.column("record_id")).indices.to_numpy(zero_copy_only=False)
     labels = component_labels(record_codes, identifier_codes, len(identifiers))
     return pa.table({"identifier_key": identifiers, "component_key": identifiers.take(pa.array(labels))})
-
-
-def duckdb_components(
-    connection: duckdb.DuckDBPyConnection, linking_edges: duckdb.DuckDBPyRelation
-) -> duckdb.DuckDBPyRelation:
-    """Gives (identifier_key, component_key) for the edges of a DuckDB relation (record_id, identifier_key).
-
-    DuckDB numbers the identifiers in key order and the records in any order (in its own parallel engine),
-    only integer arrays cross into Python for scipy, and DuckDB joins the keys back."""
-    identifier_codes = (
-        linking_edges.project("identifier_key")
-        .distinct()
-        .project("identifier_key, row_number() over (order by identifier_key) - 1 as identifier_code")
-        .set_alias("identifier_codes")
-    )
-    record_codes = (
-        linking_edges.project("record_id")
-        .distinct()
-        .project("record_id, row_number() over () - 1 as record_code")
-        .set_alias("record_codes")
-    )
-    coded = (
-        linking_edges.set_alias("linking_edges")
-        .join(identifier_codes, "identifier_key")
-        .join(record_codes, "record_id")
-        .project("identifier_code, record_code")
-        .fetchnumpy()
-    )
-    identifier_code = np.asarray(coded["identifier_code"], dtype=np.int64)
-    n_identifiers = int(identifier_code.max()) + 1 if len(identifier_code) else 0
-    labels = component_labels(
-        np.asarray(coded["record_code"], dtype=np.int64), identifier_code, n_identifiers
-    )
-    label_table = pa.table(  # noqa: F841 - read by DuckDB below by its name
-        {"identifier_code": np.arange(n_identifiers, dtype=np.int64), "component_code": labels}
-    )
-    component_names = identifier_codes.project(
-        "identifier_code as component_code, identifier_key as component_key"
-    ).set_alias("component_names")
-    return (
-        connection.from_arrow(label_table)
-        .set_alias("labels")
-        .join(identifier_codes, "identifier_code")
-        .join(component_names, "component_code")
-        .project("identifier_key, component_key")
-    )

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.identity.pipeline import DBT_DIR
-from ml.identity.stitching import duckdb_components, identity_components
+from ml.identity.duckdb_plugin import register
+from ml.identity.stitching import identity_components
 
 edge_lists = st.lists(
     st.tuples(st.integers(0, 40), st.sampled_from(["phone", "email", "crm_id"]), st.integers(0, 30)),
@@ -59,11 +60,18 @@ def test_fast_components_are_the_smallest_key_of_each_component(edges):
 
 @given(edge_lists)
 @settings(max_examples=30, deadline=None)
-def test_duckdb_fast_path_matches_the_in_memory_one(edges):
+def test_duckdb_function_of_the_fast_path_matches_a_union_find(edges):
     table = _table(edges)
+    keys = sorted(set(table["identifier_key"].to_pylist()))
+    records = sorted(set(table["record_id"].to_pylist()))
+    packed = [
+        keys.index(k) * 4294967296 + records.index(r)
+        for r, k in zip(table["record_id"].to_pylist(), table["identifier_key"].to_pylist(), strict=True)
+    ]
     with duckdb.connect() as conn:
-        rows = set(duckdb_components(conn, conn.from_arrow(table)).fetchall())
-    assert rows == set(reference_components(table).items())
+        register(conn)
+        (labels,) = conn.execute("select yuchi_component_labels(?, ?)", [packed, len(keys)]).fetchone()
+    assert {keys[i]: keys[label] for i, label in enumerate(labels)} == reference_components(table)
 
 
 def test_keys_are_compared_by_bytes_as_sql_does():
@@ -88,7 +96,7 @@ def portable_sql(tmp_path_factory):
     completed = subprocess.run(command, env=env, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     compiled = next((folder / "target" / "compiled").rglob("int_identity_components.sql")).read_text()
-    assert "int_identity_components_fast" not in compiled
+    assert "yuchi_component_labels" not in compiled and "propagated_1" in compiled
     return warehouse, compiled
 
 

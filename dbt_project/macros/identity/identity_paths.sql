@@ -1,6 +1,6 @@
-{#- True when int_identity_components takes the fast path: a dbt Python model (ml.identity.stitching, scipy)
-    that gives exactly the components of the portable SQL. DuckDB only; var identity_fast_path: false forces
-    the portable path there too (the equality test builds both). -#}
+{#- True when int_identity_components takes the DuckDB fast path (identity_component_labels(): scipy through
+    the yuchi_component_labels function), which gives exactly the components of the portable SQL; var
+    identity_fast_path: false forces the portable SQL on DuckDB too. -#}
 {% macro identity_fast_path() -%}
     {{ return(target.type == 'duckdb' and var('identity_fast_path', true)) }}
 {%- endmacro %}
