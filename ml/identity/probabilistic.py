@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ml.identity.union_find import UnionFind
+
 LINK_COLUMNS = ["part_key_l", "part_key_r", "cluster_key", "match_probability", "match_weight", "evidence"]
 _SEPARATORS = re.compile(r"[\s.,·•()（）\-_/&'\"]+")
 _COMPANY_SUFFIXES = re.compile(
@@ -127,11 +129,11 @@ def _evidence(row: pd.Series) -> str:
     )
 
 
-class _Clusters:
+class _Clusters(UnionFind):
     """Union-find over parts that refuses a union breaking a per-contact identifier limit."""
 
     def __init__(self, part_limits: pd.DataFrame):
-        self.parent: dict[str, str] = {}
+        super().__init__()
         self.counts: dict[str, dict[tuple[str, str], int]] = {}
         self.maximum: dict[tuple[str, str], int] = {}
         for part, id_type, scope, n_values, max_per_contact in part_limits[
@@ -139,14 +141,6 @@ class _Clusters:
         ].itertuples(index=False):
             self.counts.setdefault(part, {})[(id_type, scope)] = int(n_values)
             self.maximum[(id_type, scope)] = int(max_per_contact)
-
-    def find(self, part: str) -> str:
-        root = self.parent.setdefault(part, part)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        while part != root:
-            self.parent[part], part = root, self.parent[part]
-        return root
 
     def union_within_limits(self, left: str, right: str) -> bool:
         a, b = self.find(left), self.find(right)
@@ -157,7 +151,7 @@ class _Clusters:
         if any(n > self.maximum[k] for k, n in merged.items()):
             return False
         root, child = (a, b) if a < b else (b, a)
-        self.parent[child] = root
+        self.join(root, child)
         self.counts[root] = merged
         self.counts.pop(child, None)
         return True

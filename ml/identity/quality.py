@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from connectors.settings import resolve_paths
+from ml.identity.union_find import UnionFind
 
 TRUTH_FILES = ("identifiers.csv", "scenario_identifiers.csv")
 
@@ -83,24 +84,6 @@ def _pairs(counts: Counter) -> int:
     return sum(n * (n - 1) // 2 for n in counts.values())
 
 
-class _Groups:
-    def __init__(self) -> None:
-        self.parent: dict = {}
-
-    def find(self, node):
-        root = self.parent.setdefault(node, node)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        while node != root:
-            self.parent[node], node = root, self.parent[node]
-        return root
-
-    def union(self, a, b) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-
-
 def measure(
     truth: dict[tuple[str, str], str],
     resolved: dict[tuple[str, str], str],
@@ -114,7 +97,7 @@ def measure(
         by_person[truth[key]] += 1
         by_contact[resolved[key]] += 1
         by_both[(truth[key], resolved[key])] += 1
-    reachable = _Groups()
+    reachable = UnionFind()
     for identifiers in record_identifiers.values():
         owned = [key for key in identifiers if key in common]
         people = {truth[key] for key in owned}

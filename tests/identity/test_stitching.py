@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bench.identity.pipeline import DBT_DIR
 from ml.identity.duckdb_plugin import register
 from ml.identity.stitching import identity_components
+from ml.identity.union_find import UnionFind
 
 edge_lists = st.lists(
     st.tuples(st.integers(0, 40), st.sampled_from(["phone", "email", "crm_id"]), st.integers(0, 30)),
@@ -31,21 +32,14 @@ def _table(edges: list[tuple[int, str, int]]) -> pa.Table:
 
 def reference_components(table: pa.Table) -> dict[str, str]:
     """Union-find over records and identifiers: the smallest identifier key of each identifier's component."""
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            node = parent[node]
-        return node
-
+    groups = UnionFind()
     for record, key in zip(table["record_id"].to_pylist(), table["identifier_key"].to_pylist(), strict=True):
-        a, b = find("record|" + record), find("key|" + key)
-        parent[max(a, b)] = min(a, b)
+        groups.union("record|" + record, "key|" + key)
     smallest: dict[str, str] = {}
     for key in table["identifier_key"].to_pylist():
-        root = find("key|" + key)
+        root = groups.find("key|" + key)
         smallest[root] = min(smallest.get(root, key), key)
-    return {key: smallest[find("key|" + key)] for key in table["identifier_key"].to_pylist()}
+    return {key: smallest[groups.find("key|" + key)] for key in table["identifier_key"].to_pylist()}
 
 
 @given(edge_lists)

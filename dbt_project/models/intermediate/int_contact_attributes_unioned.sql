@@ -9,14 +9,8 @@
 
 with
 
-{% for source in sources %}
-{{ source.name }} as (
+{{ import_staged_sources(sources) }}
 
-    select * from {{ ref(source.model) }}
-
-),
-
-{% endfor %}
 records as (
 
     select * from {{ ref('int_records_resolved') }}

@@ -13,14 +13,8 @@
 
 with
 
-{% for source in behaviour_sources + consent_sources %}
-{{ source.name }} as (
+{{ import_staged_sources(behaviour_sources + consent_sources) }}
 
-    select * from {{ ref(source.model) }}
-
-),
-
-{% endfor %}
 records as (
 
     select * from {{ ref('int_records_resolved') }}

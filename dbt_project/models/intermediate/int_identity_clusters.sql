@@ -25,23 +25,7 @@ edges as (
 
 ),
 
-{% if identity_probabilistic_tier() %}
-probabilistic_links as (
-
-    select * from {{ ref('int_identity_probabilistic_links') }}
-
-),
-{% else %}
-probabilistic_links as (
-
-    select
-        cast(null as {{ dbt.type_string() }}) as part_key_l,
-        cast(null as {{ dbt.type_string() }}) as part_key_r,
-        cast(null as {{ dbt.type_string() }}) as cluster_key
-    where 1 = 0
-
-),
-{% endif %}
+{{ import_probabilistic_links() }}
 
 parts_with_records as (
 

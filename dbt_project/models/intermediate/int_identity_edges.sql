@@ -7,14 +7,8 @@
 
 with
 
-{% for source in sources %}
-{{ source.name }} as (
+{{ import_staged_sources(sources) }}
 
-    select * from {{ ref(source.model) }}
-
-),
-
-{% endfor %}
 observed as (
 
     {% for source in sources %}

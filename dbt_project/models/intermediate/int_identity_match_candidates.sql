@@ -21,14 +21,8 @@ where 1 = 0
 {% else %}
 with
 
-{% for source in sources %}
-{{ source.name }} as (
+{{ import_staged_sources(sources) }}
 
-    select * from {{ ref(source.model) }}
-
-),
-
-{% endfor %}
 record_parts as (
 
     select * from {{ ref('int_identity_record_parts') }}

@@ -7,14 +7,8 @@
 
 with
 
-{% for source in sources %}
-{{ source.name }} as (
+{{ import_staged_sources(sources) }}
 
-    select * from {{ ref(source.model) }}
-
-),
-
-{% endfor %}
 record_parts as (
 
     select * from {{ ref('int_identity_record_parts') }}

@@ -51,25 +51,7 @@ edges as (
 
 ),
 
-{% if identity_probabilistic_tier() %}
-probabilistic_links as (
-
-    select * from {{ ref('int_identity_probabilistic_links') }}
-
-),
-{% else %}
-probabilistic_links as (
-
-    select
-        cast(null as {{ text }}) as part_key_l,
-        cast(null as {{ text }}) as part_key_r,
-        cast(null as {{ text }}) as cluster_key,
-        cast(null as {{ type_double() }}) as match_probability,
-        cast(null as {{ text }}) as evidence
-    where 1 = 0
-
-),
-{% endif %}
+{{ import_probabilistic_links() }}
 
 {% if is_incremental() %}
 logged as (
