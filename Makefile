@@ -72,3 +72,22 @@ bench-collector: install
 # Loads about 1M demo JSON Lines events (generated once, kept in .yuchi-bench/) and prints rows/s per table.
 bench-ingest: install
 	$(BIN)/python bench/ingest.py
+
+# Identity benchmarks (bench/identity/; figures printed and kept in $(YUCHI_HOME)/reports/bench/).
+.PHONY: bench-identity bench-identity-stitching bench-identity-quality bench-identity-shared-phone bench-identity-rerun
+EDGES ?= 5000000
+BENCH_PEOPLE ?= 100000
+bench-identity-stitching: prepare
+	$(BIN)/python -m bench.identity.stitching --edges $(EDGES)
+
+bench-identity-quality: prepare
+	$(BIN)/python -m bench.identity.quality --people $(BENCH_PEOPLE)
+	$(BIN)/python -m bench.identity.quality --people $(BENCH_PEOPLE) --probabilistic
+
+bench-identity-shared-phone: prepare
+	$(BIN)/python -m bench.identity.shared_phone --contacts 10000
+
+bench-identity-rerun: prepare
+	$(BIN)/python -m bench.identity.rerun --people $(BENCH_PEOPLE) --late 0.01
+
+bench-identity: bench-identity-stitching bench-identity-quality bench-identity-shared-phone bench-identity-rerun

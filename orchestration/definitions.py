@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.activation import activation_assets, activation_checks, activation_resources
+from orchestration.identity.assets import identity_assets, identity_checks
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
 from orchestration.ingest.sensors import landing_files_sensor
@@ -13,8 +14,8 @@ from orchestration.transform.assets import yuchi_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, yuchi_dbt_models, *scoring_assets, *activation_assets],
-    asset_checks=[*raw_checks, *activation_checks],
+    assets=[*ingest_assets, yuchi_dbt_models, *identity_assets, *scoring_assets, *activation_assets],
+    asset_checks=[*raw_checks, *identity_checks, *activation_checks],
     sensors=[landing_files_sensor, *scoring_sensors],
     resources={
         "warehouse": WarehouseResource(),
