@@ -10,7 +10,7 @@ from connectors.sources import ALL_ENTITIES
 from connectors.sources.contract import Entity
 from connectors.sources.readers import read_file
 from orchestration.ingest.assets import raw_key
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 
 def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
@@ -18,6 +18,7 @@ def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
         asset=raw_key(entity.table),
         name="great_expectations_suite",
         blocking=True,
+        pool=WAREHOUSE_POOL,
         description=f"Great Expectations suite for raw.{entity.table}: required fields present, "
         "identifiers in normalised form, values within the contract.",
     )
@@ -42,6 +43,7 @@ def build_row_accounting_check(entity: Entity) -> dg.AssetChecksDefinition:
         asset=raw_key(entity.table),
         name="row_accounting",
         blocking=True,
+        pool=WAREHOUSE_POOL,
         description="Every record in every loaded landing file is in raw or in quarantine, once.",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:

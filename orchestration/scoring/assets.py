@@ -33,6 +33,7 @@ def _read_features(warehouse: WarehouseResource) -> tuple[pd.DataFrame, pd.DataF
     deps=[TRAITS, CONTACTS, OUTCOMES],
     group_name="ml",
     kinds={"scikitlearn"},
+    pool=WAREHOUSE_POOL,
     owners=["team:data-science"],
 )
 def lead_propensity_model(
