@@ -43,6 +43,18 @@ test: prepare
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# The dbt project on a local Spark (dbt-spark session method) in its own venv: pyspark must stay out of .venv.
+SPARK_VENV := .venv-spark
+$(SPARK_VENV)/.installed: pyproject.toml
+	test -d $(SPARK_VENV) || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install -q -U pip setuptools wheel
+	$(SPARK_VENV)/bin/pip install -q -e ".[dev,postgres,spark]"
+	touch $@
+
+.PHONY: test-spark
+test-spark: prepare $(SPARK_VENV)/.installed
+	$(SPARK_VENV)/bin/python -m pytest -q -m spark tests/platform
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
