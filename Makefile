@@ -55,6 +55,13 @@ $(SPARK_VENV)/.installed: pyproject.toml
 test-spark: prepare $(SPARK_VENV)/.installed
 	$(SPARK_VENV)/bin/python -m pytest -q -m spark tests/platform
 
+# Benchmarks: `make bench SCALE=SF1` (100,000 people), SF10 (1,000,000) or a number of people.
+SCALE ?= SF1
+.PHONY: bench
+bench: prepare
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python -m bench --scale $(SCALE)
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
