@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from tests.platform.dbt_runs import dbt
-from tests.platform.marts_comparison import fetch_table, table_differences
+from tests.platform.marts_comparison import describe, marts_differences
 from tests.platform.postgres import fresh_database
 from tests.platform.warehouse_copy import copy_schema
 
@@ -43,18 +43,11 @@ def test_marts_on_postgres_equal_marts_on_duckdb_for_the_same_raw_rows(postgres,
         pg_cursor.execute("select table_name from information_schema.tables where table_schema = 'marts'")
         tables = sorted(name for (name,) in pg_cursor.fetchall())
         assert {"dim_contacts", "contact_identifiers", "fct_behaviors", "lead_scores"} <= set(tables)
-        differences = {}
         with duckdb.connect(str(duckdb_build.warehouse), read_only=True) as warehouse:
-            duck_cursor = warehouse.cursor()
-            for table in tables:
-                diff = table_differences(
-                    fetch_table(duck_cursor, f"marts.{table}"),
-                    fetch_table(pg_cursor, f"marts.{table}"),
-                    built_after=duckdb_build.started,
-                )
-                if diff:
-                    differences[table] = diff
-    assert differences == {}, "\n".join(f"marts.{t}:\n  " + "\n  ".join(d) for t, d in differences.items())
+            differences = marts_differences(
+                warehouse.cursor(), pg_cursor, {t: f"marts.{t}" for t in tables}, duckdb_build.started
+            )
+    assert differences == {}, describe(differences)
 
 
 def test_identity_and_scores_are_not_trivially_equal(duckdb_build):

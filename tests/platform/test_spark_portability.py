@@ -15,7 +15,7 @@ import pytest
 
 from connectors.settings import REPO_ROOT
 from tests.platform.dbt_runs import dbt
-from tests.platform.marts_comparison import fetch_table, table_differences
+from tests.platform.marts_comparison import describe, marts_differences
 
 pytestmark = pytest.mark.spark
 
@@ -65,15 +65,9 @@ def test_dbt_build_with_seeds_models_tests_and_unit_tests_passes_on_spark(spark,
 def test_marts_on_spark_equal_marts_on_duckdb_for_the_same_raw_rows(spark, duckdb_build):
     dumped = sorted(spark["marts"].glob("*.parquet"))
     assert {"dim_contacts", "contact_identifiers", "fct_behaviors", "lead_scores"} <= {p.stem for p in dumped}
-    differences = {}
     with duckdb.connect(str(duckdb_build.warehouse), read_only=True) as warehouse:
         cursor = warehouse.cursor()
-        for path in dumped:
-            diff = table_differences(
-                fetch_table(cursor, f"marts.{path.stem}"),
-                fetch_table(cursor, f"read_parquet('{path}')"),
-                built_after=duckdb_build.started,
-            )
-            if diff:
-                differences[path.stem] = diff
-    assert differences == {}, "\n".join(f"marts.{t}:\n  " + "\n  ".join(d) for t, d in differences.items())
+        differences = marts_differences(
+            cursor, cursor, {p.stem: f"read_parquet('{p}')" for p in dumped}, duckdb_build.started
+        )
+    assert differences == {}, describe(differences)
