@@ -64,8 +64,7 @@ def yuchi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
     Cautious indirect selection: when only some models are selected (one group, one asset), a test runs only
     if every model it reads was selected too, so a singular test never reads a table this run did not build.
-    Row counts are read after the build (DuckDB: once dbt released the file).
+    No `fetch_row_counts()`: it keeps a read-write DuckDB connection open in the run's process, and the next
+    step's read-only connection to the same file then fails ("different configuration").
     """
-    yield from (
-        dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream().fetch_row_counts()
-    )
+    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
