@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(YUCHI_HOME)/dagster
 PEOPLE ?= 20000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install prepare demo data materialize summary ui test lint clean
+.PHONY: install prepare demo data materialize summary ui test lint clean bench-scoring
 
 $(INSTALLED): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -62,8 +62,51 @@ bench: prepare
 	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python -m bench --scale $(SCALE)
 
+# Sync benchmarks on loopback fakes: 10k records under 30% 429/500, a 100k diff with 1% changed, throughput
+# against the destination's rate limit. Prints one JSON line per benchmark.
+.PHONY: bench-sync
+bench-sync: install
+	$(BIN)/python -m bench.sync_benchmarks all
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(YUCHI_HOME) dbt_project/target dbt_project/logs
+
+# Lead scoring figures (docs/scoring.md): 200,000 people by default, cached under $(YUCHI_HOME)/bench.
+bench-scoring: prepare
+	$(BIN)/python bench/scoring/propensity.py $(BENCH_ARGS)
+
+.PHONY: collector bench-collector
+
+# The collector: lands WeChat pushes, form webhooks and tracking calls under $(YUCHI_HOME)/landing (docs/collector.md).
+collector: install
+	$(BIN)/python -m connectors.collector
+
+bench-collector: install
+	$(BIN)/python bench/collector.py
+
+.PHONY: bench-ingest
+# Loads about 1M demo JSON Lines events (generated once, kept in .yuchi-bench/) and prints rows/s per table.
+bench-ingest: install
+	$(BIN)/python bench/ingest.py
+
+# Identity benchmarks (bench/identity/; figures printed and kept in $(YUCHI_HOME)/reports/bench/).
+.PHONY: bench-identity bench-identity-stitching bench-identity-quality bench-identity-shared-phone bench-identity-rerun
+EDGES ?= 5000000
+BENCH_PEOPLE ?= 100000
+bench-identity-stitching: prepare
+	$(BIN)/python -m bench.identity.stitching --edges $(EDGES)
+
+bench-identity-quality: prepare
+	$(BIN)/python -m bench.identity.quality --people $(BENCH_PEOPLE)
+	$(BIN)/python -m bench.identity.quality --people $(BENCH_PEOPLE) --probabilistic
+
+bench-identity-shared-phone: prepare
+	$(BIN)/python -m bench.identity.shared_phone --contacts 10000
+
+bench-identity-rerun: prepare
+	$(BIN)/python -m bench.identity.rerun --people $(BENCH_PEOPLE) --late 0.01
+
+bench-identity: bench-identity-stitching bench-identity-quality bench-identity-shared-phone bench-identity-rerun

@@ -1,34 +1,154 @@
-"""Model features and labels, built from the marts: contact traits and golden-record attributes in, CRM outcome out."""
+"""The propensity model's features: what each one measures, the SQL aggregate that computes it from behaviour
+events before a cutoff, and the concept it explains in a salesperson's words.
+
+The catalogue follows Yuchi's behaviour vocabulary (seeds/event_types.csv): one count per event type and one
+30-day count per channel, plus the signals sales care about (demo requests, pricing views, webinar minutes),
+recency, the CRM lead's state at the cutoff and the fit attributes as they were known then.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import pandas as pd
+# Yuchi's behaviour vocabulary (CONTRACTS.md): event type -> channel.
+EVENT_CHANNELS: dict[str, str] = {
+    "form_submitted": "web_forms",
+    "page_viewed": "web_tracking",
+    "tracked_event": "web_tracking",
+    "wechat_subscribed": "wechat",
+    "wechat_unsubscribed": "wechat",
+    "wechat_qr_scanned": "wechat",
+    "wechat_menu_clicked": "wechat",
+    "wechat_article_viewed": "wechat",
+    "wechat_article_shared": "wechat",
+    "wechat_phone_bound": "wechat",
+    "webinar_registered": "webinars",
+    "webinar_attended": "webinars",
+    "webinar_question_asked": "webinars",
+    "offline_event_registered": "offline_events",
+    "offline_event_checked_in": "offline_events",
+    "offline_session_attended": "offline_events",
+    "store_visited": "stores",
+    "product_qr_scanned": "stores",
+    "content_downloaded": "content",
+    "content_viewed": "content",
+    "content_shared": "content",
+    "email_sent": "email",
+    "email_delivered": "email",
+    "email_opened": "email",
+    "email_clicked": "email",
+    "email_bounced": "email",
+    "email_unsubscribed": "email",
+    "sms_sent": "sms",
+    "sms_delivered": "sms",
+    "sms_clicked": "sms",
+    "sms_failed": "sms",
+    "sms_stop": "sms",
+    "list_imported": "contact_lists",
+}
+CHANNELS = tuple(dict.fromkeys(EVENT_CHANNELS.values()))
+FIT_ATTRIBUTES = ("industry", "company_size", "title_seniority", "region", "email_domain_kind")
+HAND_RAISE = "(event_type = 'form_submitted' and event_detail in ('demo_request', 'contact_us'))"
+PRICING_VIEW = "(event_type = 'page_viewed' and event_detail like '/pricing%')"
 
-NUMERIC = (
-    "n_events",
-    "n_form_submits",
-    "n_demo_requests",
-    "n_whitepaper_downloads",
-    "n_webinar_registrations",
-    "n_webinars_attended",
-    "webinar_minutes",
-    "n_wechat_events",
-    "channels_touched",
-    "days_since_last_touch",
-    "active_days_span",
-)
-CATEGORICAL = ("industry", "company_size", "title_seniority", "city")
-LABEL = "has_opportunity"
+
+@dataclass(frozen=True)
+class Feature:
+    """One model input: its column name, how it is computed and which concept it is evidence of.
+
+    `sql` is an aggregate over the contact's events before the cutoff (`b`, with `age_days`: days from the
+    event to the cutoff); None for features computed elsewhere (CRM state, fit attributes).
+    """
+
+    name: str
+    sql: str | None
+    concept: str
+    categorical: bool = False
+
+
+def _count(condition: str) -> str:
+    return f"count(*) filter (where {condition})"
+
+
+def _catalogue() -> tuple[Feature, ...]:
+    features = [Feature(f"n_{t}", _count(f"event_type = '{t}'"), t) for t in EVENT_CHANNELS]
+    features += [
+        Feature(f"n_{c}_30d", _count(f"channel = '{c}' and age_days <= 30"), f"channel_{c}") for c in CHANNELS
+    ]
+    features += [
+        Feature(
+            "n_demo_requests",
+            _count("event_type = 'form_submitted' and event_detail = 'demo_request'"),
+            "demo",
+        ),
+        Feature(
+            "n_contact_requests",
+            _count("event_type = 'form_submitted' and event_detail = 'contact_us'"),
+            "contact",
+        ),
+        Feature(
+            "n_whitepaper_forms",
+            _count("event_type = 'form_submitted' and event_detail like 'whitepaper%'"),
+            "whitepaper",
+        ),
+        Feature("n_pricing_views", _count(PRICING_VIEW), "pricing"),
+        Feature("n_pricing_views_14d", _count(f"{PRICING_VIEW} and age_days <= 14"), "pricing"),
+        Feature(
+            "webinar_minutes",
+            "coalesce(sum(minutes) filter (where event_type = 'webinar_attended'), 0)",
+            "webinar_attended",
+        ),
+        Feature(
+            "max_webinar_minutes",
+            "coalesce(max(minutes) filter (where event_type = 'webinar_attended'), 0)",
+            "webinar_attended",
+        ),
+        Feature(
+            "n_webinars_30_min",
+            _count("event_type = 'webinar_attended' and minutes >= 30"),
+            "webinar_attended",
+        ),
+        Feature("n_hand_raises_30d", _count(f"{HAND_RAISE} and age_days <= 30"), "demo"),
+        Feature("n_events", "count(*)", "activity"),
+        Feature("n_events_7d", _count("age_days <= 7"), "recent_activity"),
+        Feature("n_events_30d", _count("age_days <= 30"), "recent_activity"),
+        Feature("active_days", "count(distinct cast(occurred_at as date))", "activity"),
+        Feature(
+            "active_days_30d",
+            "count(distinct cast(occurred_at as date)) filter (where age_days <= 30)",
+            "recent_activity",
+        ),
+        Feature("n_channels", "count(distinct channel)", "channels"),
+        Feature("n_event_types", "count(distinct event_type)", "activity"),
+        Feature("days_since_last_event", "min(age_days)", "recency"),
+        Feature("days_since_first_event", "max(age_days)", "tenure"),
+        Feature(
+            "days_since_last_hand_raise",
+            f"min(age_days) filter (where {HAND_RAISE} or {PRICING_VIEW})",
+            "demo",
+        ),
+        Feature("has_crm_lead", None, "crm_lead"),
+        Feature("days_since_crm_lead", None, "crm_lead"),
+        Feature("crm_disqualified", None, "crm_lead"),
+    ]
+    features += [Feature(a, None, a, categorical=True) for a in FIT_ATTRIBUTES]
+    return tuple(features)
+
+
+CATALOGUE: tuple[Feature, ...] = _catalogue()
+BY_NAME: dict[str, Feature] = {f.name: f for f in CATALOGUE}
 
 
 @dataclass(frozen=True)
 class FeatureSet:
-    """The feature columns a model was trained with; scoring uses exactly these."""
+    """The feature columns a model was trained with; scoring uses exactly these, in this order."""
 
-    numeric: tuple[str, ...] = NUMERIC
-    categorical: tuple[str, ...] = CATEGORICAL
+    numeric: tuple[str, ...] = field(
+        default_factory=lambda: tuple(f.name for f in CATALOGUE if not f.categorical)
+    )
+    categorical: tuple[str, ...] = field(
+        default_factory=lambda: tuple(f.name for f in CATALOGUE if f.categorical)
+    )
 
     @property
     def columns(self) -> list[str]:
@@ -36,34 +156,3 @@ class FeatureSet:
 
 
 DEFAULT_FEATURES = FeatureSet()
-
-
-def feature_frame(
-    traits: pd.DataFrame, contacts: pd.DataFrame, features: FeatureSet = DEFAULT_FEATURES
-) -> pd.DataFrame:
-    """Gives one row per contact_id with the model's feature columns, numeric gaps as 0 and categories as 'unknown'."""
-    frame = contacts[["contact_id", *[c for c in features.categorical if c in contacts]]].merge(
-        traits[["contact_id", *[c for c in features.numeric if c in traits]]], on="contact_id", how="left"
-    )
-    for column in features.numeric:
-        values = frame[column] if column in frame else pd.Series(0.0, index=frame.index)
-        frame[column] = pd.to_numeric(values, errors="coerce").fillna(0.0).astype(float)
-    for column in features.categorical:
-        values = frame[column] if column in frame else pd.Series("unknown", index=frame.index)
-        frame[column] = values.fillna("unknown").astype(str)
-    return frame[["contact_id", *features.columns]]
-
-
-def labels(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Gives one row per contact_id: 1 if any of its CRM leads reached an opportunity, else 0."""
-    if outcomes.empty:
-        return pd.DataFrame({"contact_id": [], LABEL: []})
-    grouped = outcomes.groupby("contact_id")["has_opportunity"].max().astype(int)
-    return grouped.rename(LABEL).reset_index()
-
-
-def training_frame(features: pd.DataFrame, outcome_labels: pd.DataFrame) -> pd.DataFrame:
-    """Gives features with labels; contacts never in the CRM are negatives (they never became an opportunity)."""
-    frame = features.merge(outcome_labels, on="contact_id", how="left")
-    frame[LABEL] = frame[LABEL].fillna(0).astype(int)
-    return frame

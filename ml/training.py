@@ -1,29 +1,71 @@
-"""Trains the lead-propensity model: a calibrated gradient-boosting challenger against a logistic baseline."""
+"""Trains the lead-propensity model on an out-of-time split: a calibrated gradient-boosting model against a
+logistic-regression baseline, both judged on the same later holdout."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
-from ml.features import DEFAULT_FEATURES, LABEL, FeatureSet
+from ml.evaluation import curves, evaluate
+from ml.features import DEFAULT_FEATURES, FeatureSet
+from ml.pipelines import fit_gradient_boosting, logistic_baseline
+from ml.snapshots import LABEL
 
-MIN_POSITIVES = 20
-MIN_ROWS = 200
+
+@dataclass(frozen=True)
+class DataRequirements:
+    """The least data a model may be trained on; below it training is refused, not attempted."""
+
+    min_rows: int = 500
+    min_train_positives: int = 50
+    min_holdout_positives: int = 20
 
 
 class NotEnoughData(ValueError):
-    """Raised when the labels cannot support a model; the message says what is missing."""
+    """Raised when the labels cannot support a model; the message says what is missing and how much."""
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """Out-of-time split: train on snapshots at train_cutoffs, judge on the snapshot at holdout_cutoff.
+
+    Every training label window ends by the holdout cutoff, so nothing the model learned from happened
+    after the holdout's features were taken.
+    """
+
+    train_cutoffs: tuple[datetime, ...]
+    holdout_cutoff: datetime
+    horizon_days: int
+
+    @property
+    def holdout_label_end(self) -> datetime:
+        return self.holdout_cutoff + timedelta(days=self.horizon_days)
+
+    def describe(self) -> dict[str, str | int | list[str]]:
+        return {
+            "train_cutoffs": [c.isoformat() for c in self.train_cutoffs],
+            "train_labels_until": (max(self.train_cutoffs) + timedelta(days=self.horizon_days)).isoformat(),
+            "holdout_cutoff": self.holdout_cutoff.isoformat(),
+            "holdout_labels_until": self.holdout_label_end.isoformat(),
+            "horizon_days": self.horizon_days,
+        }
+
+
+def plan_split(
+    end: datetime, horizon_days: int = 30, train_snapshots: int = 3, step_days: int = 14
+) -> TimeSplit:
+    """Gives the split for data ending at `end`: the holdout cutoff one horizon before the (day-rounded) end,
+    training cutoffs one horizon before that and then every `step_days` further back."""
+    end_day = datetime(end.year, end.month, end.day)
+    holdout = end_day - timedelta(days=horizon_days)
+    latest_train = holdout - timedelta(days=horizon_days)
+    cutoffs = tuple(latest_train - timedelta(days=step_days * k) for k in reversed(range(train_snapshots)))
+    return TimeSplit(cutoffs, holdout, horizon_days)
 
 
 @dataclass
@@ -33,88 +75,83 @@ class TrainedModel:
     name: str
     pipeline: Pipeline
     metrics: dict[str, float]
+    curves: dict[str, list]
     features: FeatureSet
     data_hash: str
     n_train: int
+    n_train_positives: int
     n_holdout: int
-
-
-def _gradient_boosting(features: FeatureSet) -> Pipeline:
-    encode = ColumnTransformer(
-        [
-            (
-                "categories",
-                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
-                list(features.categorical),
-            )
-        ],
-        remainder="passthrough",
-    )
-    n_cat = len(features.categorical)
-    booster = HistGradientBoostingClassifier(
-        max_iter=200,
-        learning_rate=0.06,
-        max_leaf_nodes=15,
-        l2_regularization=1.0,
-        categorical_features=list(range(n_cat)),
-        random_state=0,
-    )
-    return Pipeline([("encode", encode), ("model", CalibratedClassifierCV(booster, method="isotonic", cv=3))])
-
-
-def _logistic(features: FeatureSet) -> Pipeline:
-    encode = ColumnTransformer(
-        [
-            ("categories", OneHotEncoder(handle_unknown="ignore"), list(features.categorical)),
-            ("numbers", StandardScaler(), list(features.numeric)),
-        ],
-    )
-    return Pipeline([("encode", encode), ("model", LogisticRegression(max_iter=1000, C=0.5))])
-
-
-def evaluate(y_true: np.ndarray, probability: np.ndarray) -> dict[str, float]:
-    """Gives ROC-AUC, PR-AUC, Brier score, expected calibration error and lift in the top decile."""
-    order = np.argsort(-probability)
-    top = order[: max(1, len(order) // 10)]
-    base_rate = float(np.mean(y_true)) or 1e-9
-    bins = np.minimum((probability * 10).astype(int), 9)
-    ece = sum(
-        abs(probability[bins == b].mean() - y_true[bins == b].mean()) * np.mean(bins == b)
-        for b in range(10)
-        if np.any(bins == b)
-    )
-    return {
-        "roc_auc": float(roc_auc_score(y_true, probability)),
-        "pr_auc": float(average_precision_score(y_true, probability)),
-        "brier": float(brier_score_loss(y_true, probability)),
-        "ece": float(ece),
-        "lift_top_decile": float(np.mean(y_true[top]) / base_rate),
-        "positive_rate": base_rate,
-    }
+    n_holdout_positives: int
+    split: dict = field(default_factory=dict)
 
 
 def data_hash(frame: pd.DataFrame) -> str:
     """Gives a short hash of the training data, recorded with the model to tell what it learned from."""
-    hashed = pd.util.hash_pandas_object(frame.sort_values("contact_id"), index=False).values
+    ordered = frame.sort_values(["cutoff", "contact_id"]).reset_index(drop=True)
+    hashed = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
     return hashlib.sha256(hashed.tobytes()).hexdigest()[:16]
 
 
-def train(
-    frame: pd.DataFrame, features: FeatureSet = DEFAULT_FEATURES, seed: int = 0
-) -> tuple[list[TrainedModel], pd.DataFrame]:
-    """Trains the challenger and the baseline on a stratified split; gives both (best first) and the holdout."""
-    positives = int(frame[LABEL].sum())
-    if len(frame) < MIN_ROWS or positives < MIN_POSITIVES:
-        raise NotEnoughData(
-            f"refusing to train: {len(frame)} contacts with {positives} opportunities; need at least "
-            f"{MIN_ROWS} contacts and {MIN_POSITIVES} opportunities in the CRM outcomes"
+def check_data(train: pd.DataFrame, holdout: pd.DataFrame, requirements: DataRequirements) -> None:
+    """Raises NotEnoughData, saying what is short, when the split cannot support a trustworthy model."""
+    problems = []
+    train_pos, holdout_pos = int(train[LABEL].sum()), int(holdout[LABEL].sum())
+    if len(train) < requirements.min_rows:
+        problems.append(f"{len(train)} training rows (need {requirements.min_rows})")
+    if train_pos < requirements.min_train_positives:
+        problems.append(
+            f"{train_pos} opportunities in the training window (need {requirements.min_train_positives})"
         )
-    train_rows, holdout = train_test_split(frame, test_size=0.25, stratify=frame[LABEL], random_state=seed)
-    digest = data_hash(frame)
+    if holdout_pos < requirements.min_holdout_positives:
+        problems.append(
+            f"{holdout_pos} opportunities in the holdout window (need {requirements.min_holdout_positives})"
+        )
+    if train_pos == len(train):
+        problems.append("every training contact converted: no negatives to learn from")
+    if problems:
+        raise NotEnoughData(
+            "refusing to train: " + "; ".join(problems) + ". Load more CRM outcomes (marts.fct_crm_outcomes) "
+            "or lower the horizon."
+        )
+
+
+def train(
+    train_frame: pd.DataFrame,
+    holdout_frame: pd.DataFrame,
+    features: FeatureSet = DEFAULT_FEATURES,
+    requirements: DataRequirements = DataRequirements(),
+    split: dict | None = None,
+    seed: int = 0,
+) -> list[TrainedModel]:
+    """Trains the challenger and the baseline on train_frame and evaluates both on holdout_frame; gives both,
+    the better holdout ROC-AUC first. Raises NotEnoughData before fitting anything when data is short."""
+    check_data(train_frame, holdout_frame, requirements)
+    digest = data_hash(train_frame[["contact_id", "cutoff", *features.columns, LABEL]])
+    X, y = train_frame[features.columns], train_frame[LABEL].astype(int).to_numpy()
+    X_holdout, y_holdout = holdout_frame[features.columns], holdout_frame[LABEL].astype(int).to_numpy()
     models = []
-    for name, build in (("hist_gradient_boosting", _gradient_boosting), ("logistic_regression", _logistic)):
-        pipeline = build(features).fit(train_rows[features.columns], train_rows[LABEL])
-        probability = pipeline.predict_proba(holdout[features.columns])[:, 1]
-        metrics = evaluate(holdout[LABEL].to_numpy(), probability)
-        models.append(TrainedModel(name, pipeline, metrics, features, digest, len(train_rows), len(holdout)))
-    return sorted(models, key=lambda m: -m.metrics["roc_auc"]), holdout
+    for name, fit in (
+        ("hist_gradient_boosting", lambda: fit_gradient_boosting(X, y, features, seed)),
+        ("logistic_regression", lambda: logistic_baseline(features).fit(X, y)),
+    ):
+        with threadpool_limits(
+            limits=1, user_api="blas"
+        ):  # BLAS threads only spin on a linear model this size
+            pipeline = fit()
+        probability = pipeline.predict_proba(X_holdout)[:, 1]
+        models.append(
+            TrainedModel(
+                name=name,
+                pipeline=pipeline,
+                metrics=evaluate(y_holdout, probability),
+                curves=curves(y_holdout, probability),
+                features=features,
+                data_hash=digest,
+                n_train=len(train_frame),
+                n_train_positives=int(y.sum()),
+                n_holdout=len(holdout_frame),
+                n_holdout_positives=int(y_holdout.sum()),
+                split=split or {},
+            )
+        )
+    return sorted(models, key=lambda m: -m.metrics["roc_auc"])

@@ -34,9 +34,14 @@ def render(home: str | None = None) -> str:
         contacts, identifiers = conn.execute(
             "select (select count(*) from marts.dim_contacts), (select count(*) from marts.contact_identifiers)"
         ).fetchone()
-        mqls = conn.execute("select count(*) from marts.lead_scores where is_mql").fetchone()[0]
+        mqls, qualified = conn.execute(
+            "select count(*) filter (where lifecycle_stage = 'mql'), count(*) from marts.lead_scores where is_mql"
+        ).fetchone()
         out.append(f"\nContacts resolved: {contacts:,} from {identifiers:,} identifiers")
-        out.append(f"MQLs: {mqls:,}")
+        out.append(
+            f"MQLs (new to sales): {mqls:,} of {contacts:,} contacts; {qualified:,} meet the MQL thresholds, "
+            f"{qualified - mqls:,} of them already worked by sales (sql, opportunity, customer)"
+        )
         stages = conn.execute(
             "select lifecycle_stage, count(*) from marts.lead_scores group by 1 order by 2 desc"
         ).fetchall()

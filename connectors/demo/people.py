@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 SURNAMES_ZH = (
@@ -118,6 +119,8 @@ class Person:
     fit: float = 0.0
     intent: float = 0.0
     propensity: float = 0.0
+    cookies: list[str] = field(default_factory=list)  # the website's anonymousId on each of their devices
+    member_id: str | None = None  # the website's user id once they sign in
 
 
 def _pick(rng: random.Random, table: dict) -> str:
@@ -142,7 +145,16 @@ def _sigmoid(x: float) -> float:
 
 def make_people(n: int, rng: random.Random) -> list[Person]:
     """Gives n people with unique phones, emails and WeChat ids, and their latent fit, intent and propensity."""
-    people: list[Person] = []
+    return list(iter_people(n, rng))
+
+
+def iter_people(
+    n: int, rng: random.Random, first: int = 0, shard: int = 0, shards: int = 1
+) -> Iterator[Person]:
+    """Yields n people one at a time (see make_people), so a generator can stream millions.
+
+    Generated in `shards` parallel parts, part `shard` numbers its people from `first` and draws phone numbers
+    and email numbers from its own residue class, so no two parts make the same identifier."""
     used_phones: set[str] = set()
     used_emails: set[str] = set()
     prefixes = [
@@ -161,7 +173,7 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
         "177",
         "199",
     ]
-    for i in range(n):
+    for i in range(first, first + n):
         industry, size, seniority = _pick(rng, INDUSTRIES), _pick(rng, COMPANY_SIZES), _pick(rng, TITLES)
         company = (
             rng.choice(COMPANY_STEMS)
@@ -170,11 +182,11 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
         )
         phone = ""
         while not phone or phone in used_phones or phone == "13800138000":
-            phone = rng.choice(prefixes) + f"{rng.randrange(10**8):08d}"
+            phone = rng.choice(prefixes) + f"{rng.randrange(10**8 // shards) * shards + shard:08d}"
         used_phones.add(phone)
         email = ""
         while not email or email in used_emails:
-            local = f"{rng.choice(FIRST_EN).lower()}.{rng.randrange(10**6)}"
+            local = f"{rng.choice(FIRST_EN).lower()}.{rng.randrange(10**6 // shards) * shards + shard}"
             domain = rng.choice(PERSONAL_DOMAINS) if rng.random() < 0.45 else f"corp{i}.com.cn"
             email = f"{local}@{domain}"
         used_emails.add(email)
@@ -201,5 +213,4 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
             person.openids = {app: _wechat_id(rng, "o") for app in apps}
             if rng.random() < 0.6:
                 person.unionid = _wechat_id(rng, "u")
-        people.append(person)
-    return people
+        yield person

@@ -1,55 +1,119 @@
-"""The landing contract: what each channel's files look like and how a row becomes a raw row.
+"""The landing contract: what each channel's files look like and what a valid record is.
 
 One `Entity` per source table. A landed record either becomes one row of raw.<channel>_<entity>, with its
 identifiers normalised once (connectors.identifiers), or one row of quarantine.<channel>_<entity> with a reason a
 person can act on. Nothing is dropped.
+
+The rules are enforced twice, from these declarations: record by record (`record_validation.conform`, used by the
+collector and as the executable specification) and in bulk (`sql_validation`, used by the loader). Tests hold
+the two to the same decisions.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from connectors import identifiers as ids
+Kind = Literal["string", "timestamp", "epoch_seconds", "integer", "number", "json", "boolean"]
+Format = Literal["jsonl", "csv", "xlsx", "wechat_xml"]
 
-Kind = Literal["string", "timestamp", "epoch_seconds", "integer", "number"]
-
-DUCKDB_TYPES = {
+DUCKDB_TYPES: dict[str, str] = {
     "string": "varchar",
     "timestamp": "timestamp",
     "epoch_seconds": "timestamp",
     "integer": "bigint",
     "number": "double",
+    "json": "varchar",
+    "boolean": "boolean",
 }
+
+KIND_RULES: dict[str, str] = {
+    "string": "text",
+    "timestamp": "ISO 8601 date-time (2026-08-01T10:00:00+08:00; no offset means UTC)",
+    "epoch_seconds": "whole seconds since 1970-01-01 UTC (at most 11 digits)",
+    "integer": "a whole number (at most 2^53)",
+    "number": "a finite decimal number",
+    "json": "a JSON object or array (or a string holding one)",
+    "boolean": "true or false",
+}
+
+# The value grammars both enforcement paths share (Python `re` and DuckDB's RE2 read them alike).
+TIMESTAMP_PATTERN = (
+    r"(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?"
+)
+EPOCH_PATTERN = r"[0-9]{1,11}"
+NUMBER_PATTERN = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+MAX_EXACT_INTEGER = 2**53
+REASON_VALUE_CHARS = 80
+"""Values quoted in quarantine reasons are cut to this many characters (the full record is in raw_payload)."""
+
+ID_TYPES = ("phone", "email", "wechat_openid", "wechat_unionid", "anonymous_id", "crm_id", "external_id")
+_KEY_RE = re.compile(r"^[^\"\\\x00-\x1f]{1,200}$")
 
 
 @dataclass(frozen=True)
 class Field:
-    """One column of a landed record."""
+    """One column of a landed record.
+
+    `sources` says where the value is in a record, first non-blank wins: dotted paths into a JSON record
+    (`context.page.path`), XML element names, or (lower-cased) CSV/XLSX headers. Default: the field's name.
+    """
 
     name: str
     kind: Kind = "string"
     required: bool = False
     description: str = ""
+    sources: tuple[str, ...] = ()
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return self.sources or (self.name,)
 
 
 @dataclass(frozen=True)
 class IdentifierField:
-    """A column that carries an identifier; `scope_field` scopes it (an OpenID by its official-account app id)."""
+    """A field that carries an identifier of the person behind the record (or, with links_record=False, of
+    someone else: the colleague or customer whose share led here).
+
+    The type is fixed (`id_type`) or read from another field (`type_field`). OpenIDs are scoped by their
+    official account (`scope_field`), list ids by their list; `scope` is a fixed scope (web user ids: 'site').
+    """
 
     name: str
-    id_type: str
+    id_type: str | None = None
+    type_field: str | None = None
     scope_field: str | None = None
+    scope: str | None = None
+    links_record: bool = True
+
+
+@dataclass(frozen=True)
+class FilePattern:
+    """Files of one format under landing/<channel>/; `name_fields` reads field values from the file name
+    (a regex with named groups), used when a record does not carry the field itself."""
+
+    glob: str
+    format: Format
+    name_fields: str | None = None
+    example: str = ""
+
+    def values_from_name(self, file_name: str) -> dict[str, str]:
+        if not self.name_fields:
+            return {}
+        match = re.match(self.name_fields, file_name)
+        return {k: v for k, v in match.groupdict().items() if v} if match else {}
 
 
 @dataclass(frozen=True)
 class Entity:
-    """A source table: channel folder, file glob, fields and identifiers."""
+    """A source table: channel folder, file patterns, fields and identifiers."""
 
     channel: str
     entity: str
-    file_glob: str
+    files: tuple[FilePattern, ...]
     fields: tuple[Field, ...]
     identifier_fields: tuple[IdentifierField, ...] = ()
     require_identifier: bool = True
@@ -60,101 +124,64 @@ class Entity:
     def table(self) -> str:
         return f"{self.channel}_{self.entity}"
 
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def known_keys(self) -> set[str]:
+        """Gives the top-level record keys the contract reads; any other key is schema drift."""
+        return {path.split(".", 1)[0] for f in self.fields for path in f.paths}
+
+    def name_field_names(self) -> set[str]:
+        return {name for p in self.files for name in re.compile(p.name_fields or "").groupindex}
+
     def columns(self) -> list[tuple[str, str]]:
-        """Gives (name, DuckDB type) of every raw column, in table order."""
+        """Gives (name, DuckDB type) of every raw column the contract defines, in table order."""
         cols = [(f.name, DUCKDB_TYPES[f.kind]) for f in self.fields]
         for ident in self.identifier_fields:
             cols += [(f"{ident.name}_normalized", "varchar"), (f"{ident.name}_problem", "varchar")]
-        cols += [
-            ("_extra", "varchar"),
-            ("_batch_id", "varchar"),
-            ("_source_file", "varchar"),
-            ("_source_line", "bigint"),
-            ("_loaded_at", "timestamp"),
-            ("_record_hash", "varchar"),
-        ]
-        return cols
+        return cols + LINEAGE_COLUMNS
+
+
+LINEAGE_COLUMNS = [
+    ("_batch_id", "varchar"),
+    ("_source_file", "varchar"),
+    ("_source_line", "bigint"),
+    ("_loaded_at", "timestamp"),
+    ("_record_hash", "varchar"),
+]
 
 
 class RowRejected(ValueError):
     """A landed record that cannot be loaded; the message is the quarantine reason."""
 
 
-def parse_timestamp(raw: Any) -> datetime:
-    """Gives a naive UTC datetime from ISO 8601 text (offset-aware or UTC); raises ValueError otherwise."""
-    text = str(raw).strip().replace(" ", "T", 1) if " " in str(raw).strip()[:11] else str(raw).strip()
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def _coerce(f: Field, raw: Any) -> Any:
-    if f.kind == "string":
-        return str(raw).strip()
-    if f.kind == "timestamp":
-        return parse_timestamp(raw)
-    if f.kind == "epoch_seconds":
-        return datetime.fromtimestamp(int(str(raw).strip()), UTC).replace(tzinfo=None)
-    if f.kind == "integer":
-        number = float(str(raw).strip())
-        if number != int(number):
-            raise ValueError("has a fraction")
-        return int(number)
-    return float(str(raw).strip())
-
-
-def _blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and raw.strip() == "")
-
-
-_NORMALISERS = {
-    "phone": ids.normalize_phone,
-    "email": ids.normalize_email,
-    "wechat_openid": lambda v: ids.normalize_wechat_id(v, "wechat_openid"),
-    "wechat_unionid": lambda v: ids.normalize_wechat_id(v, "wechat_unionid"),
-}
-
-
-def conform(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
-    """Gives the raw row for one landed record, or raises RowRejected saying which field is wrong and why."""
-    if not isinstance(record, dict):
-        raise RowRejected(f"record is a {type(record).__name__}, expected an object with fields")
-    row: dict[str, Any] = {}
-    for f in entity.fields:
-        raw = record.get(f.name)
-        if _blank(raw):
-            if f.required:
-                raise RowRejected(f"required field {f.name!r} is missing or empty")
-            row[f.name] = None
-            continue
-        try:
-            row[f.name] = _coerce(f, raw)
-        except (ValueError, TypeError, OverflowError, OSError) as exc:
-            raise RowRejected(f"field {f.name!r}: {raw!r} is not a valid {f.kind} ({exc})") from None
-        allowed = entity.allowed_values.get(f.name)
-        if allowed and row[f.name] not in allowed:
-            raise RowRejected(f"field {f.name!r}: {raw!r} is not one of {', '.join(allowed)}")
-    usable = 0
+def check_entity(entity: Entity) -> None:
+    """Raises ValueError when a contract declaration is inconsistent (caught at import, by the tests)."""
+    names = [f.name for f in entity.fields]
+    if len(names) != len(set(names)):
+        raise ValueError(f"{entity.table}: duplicate field names")
     for ident in entity.identifier_fields:
-        normalise = _NORMALISERS.get(ident.id_type, ids.normalize_plain_id)
-        result = normalise(record.get(ident.name))
-        value = result.value
-        if value is not None and ident.scope_field:
-            scope = row.get(ident.scope_field)
-            if not scope:
-                result, value = (
-                    ids.Normalised(None, f"{ident.name} has no {ident.scope_field} to scope it"),
-                    None,
-                )
-            else:
-                value = ids.scoped_openid(scope, value)
-        row[f"{ident.name}_normalized"] = value
-        row[f"{ident.name}_problem"] = result.problem
-        usable += value is not None
-    if entity.require_identifier and entity.identifier_fields and not usable:
-        problems = [row[f"{i.name}_problem"] for i in entity.identifier_fields if row[f"{i.name}_problem"]]
-        detail = "; ".join(problems) if problems else "all identifier fields are empty"
-        names = ", ".join(i.name for i in entity.identifier_fields)
-        raise RowRejected(f"no usable identifier among {names}: {detail}")
-    return row
+        if ident.name not in names:
+            raise ValueError(f"{entity.table}: identifier {ident.name!r} is not a field")
+        if (ident.id_type is None) == (ident.type_field is None):
+            raise ValueError(f"{entity.table}: identifier {ident.name!r} needs id_type or type_field")
+        if ident.id_type and ident.id_type not in ID_TYPES:
+            raise ValueError(f"{entity.table}: unknown identifier type {ident.id_type!r}")
+        for ref in (ident.type_field, ident.scope_field):
+            if ref and ref not in names:
+                raise ValueError(f"{entity.table}: {ident.name!r} refers to missing field {ref!r}")
+    for name in entity.allowed_values:
+        if name not in names:
+            raise ValueError(f"{entity.table}: allowed values for missing field {name!r}")
+    for name in entity.name_field_names():
+        if name not in names:
+            raise ValueError(f"{entity.table}: the file name carries {name!r}, which is not a field")
+    for f in entity.fields:
+        for path in f.paths:
+            if not all(_KEY_RE.match(part) for part in path.split(".")):
+                raise ValueError(f"{entity.table}: field {f.name!r} has an unusable source {path!r}")
+
+
+def is_usable_key(key: str) -> bool:
+    """Tells whether a record key can name a column (drift): no quotes, backslashes or control characters."""
+    return bool(_KEY_RE.match(key))

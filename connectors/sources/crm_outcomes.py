@@ -1,13 +1,13 @@
 """CRM outcomes: lead status, opportunities, won and lost deals, exported from the CRM (the closed loop)."""
 
-from connectors.sources.contract import Entity, Field, IdentifierField
+from connectors.sources.contract import Entity, Field, FilePattern, IdentifierField
 
 OUTCOME_STATUSES = ("open", "disqualified", "opportunity", "won", "lost")
 
 OUTCOMES = Entity(
     channel="crm",
     entity="outcomes",
-    file_glob="outcomes*.csv",
+    files=(FilePattern("outcomes*.csv", "csv", example="outcomes-2026-11-01.csv"),),
     description="A CRM lead and what became of it.",
     fields=(
         Field("crm_id", required=True),

@@ -1,5 +1,6 @@
 {{ config(meta={'dagster': {'asset_key': ['marts', 'lead_scores']}}) }}
--- A lead score must be explainable: its point rows add up to exactly the total, and to each group's subtotal.
+-- A lead score must be explainable: its point rows (rules and group caps) add up to exactly the total, and
+-- to the fit and engagement subtotals, for every contact.
 with
 
 scores as (
@@ -19,8 +20,8 @@ point_sums as (
     select
         contact_id,
         sum(points) as total_points,
-        sum(case when rule_group = 'fit' then points else 0 end) as fit_points,
-        sum(case when rule_group = 'engagement' then points else 0 end) as engagement_points
+        sum(case when score_kind = 'fit' then points else 0 end) as fit_points,
+        sum(case when score_kind = 'engagement' then points else 0 end) as engagement_points
 
     from score_points
     group by contact_id

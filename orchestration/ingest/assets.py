@@ -5,7 +5,8 @@ from types import ModuleType
 import dagster as dg
 
 from connectors.sources import CHANNEL_MODULES
-from connectors.sources.loader import load_entity
+from connectors.sources.contract import Entity
+from connectors.sources.loader import LoadReport, load_entity
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, table_preview
 
 
@@ -13,13 +14,33 @@ def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
+def _files_text(entity: Entity) -> str:
+    return ", ".join(f"landing/{entity.channel}/{p.glob} ({p.format})" for p in entity.files)
+
+
+def load_metadata(report: LoadReport, total_rows: int) -> dict:
+    """Gives what the Dagster UI shows for one load: counts, reasons, schema drift."""
+    return {
+        "dagster/row_count": total_rows,
+        "load_id": report.load_id,
+        "files_loaded": len(report.files_loaded),
+        "files_already_loaded": len(report.files_skipped),
+        "rows_in": report.rows_in,
+        "rows_loaded": report.rows_loaded,
+        "rows_quarantined": report.rows_quarantined,
+        "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons),
+        "columns_added": dg.MetadataValue.json(report.columns_added),
+        "schema_drift": bool(report.columns_added),
+    }
+
+
 def build_channel_ingest(channel: str, module: ModuleType) -> dg.AssetsDefinition:
     """Gives the multi-asset that loads every source table of one channel."""
     specs = [
         dg.AssetSpec(
             raw_key(entity.table),
-            description=f"{entity.description} One row per landed record of landing/{entity.channel}/"
-            f"{entity.file_glob}; rejected records go to quarantine.{entity.table}.",
+            description=f"{entity.description} One row per landed record of {_files_text(entity)}; "
+            f"rejected records go to quarantine.{entity.table} with the reason.",
             group_name="ingest",
             kinds={"python", "duckdb"},
             owners=["team:data-engineering"],
@@ -27,33 +48,30 @@ def build_channel_ingest(channel: str, module: ModuleType) -> dg.AssetsDefinitio
         for entity in module.ENTITIES
     ]
 
-    @dg.multi_asset(name=f"ingest_{channel}", specs=specs, pool=WAREHOUSE_POOL, can_subset=False)
+    @dg.multi_asset(name=f"ingest_{channel}", specs=specs, pool=WAREHOUSE_POOL, can_subset=True)
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """Loads the channel's new landing files (and appended tails) once each, in all-or-nothing batches."""
         landing = warehouse.paths().landing
         with warehouse.connect() as conn:
             for entity in module.ENTITIES:
+                if raw_key(entity.table) not in context.selected_asset_keys:
+                    continue
                 report = load_entity(conn, entity, landing)
                 context.log.info(
                     f"{entity.table}: {len(report.files_loaded)} new file(s), {report.rows_loaded} rows loaded, "
                     f"{report.rows_quarantined} quarantined, {len(report.files_skipped)} file(s) already loaded"
+                    + (
+                        f", new columns {[c['column'] for c in report.columns_added]}"
+                        if report.columns_added
+                        else ""
+                    )
                 )
-                total = conn.execute(f"select count(*) from raw.{entity.table}").fetchone()[0]
-                yield dg.MaterializeResult(
-                    asset_key=raw_key(entity.table),
-                    metadata={
-                        "dagster/row_count": int(total),
-                        "files_loaded": len(report.files_loaded),
-                        "files_already_loaded": len(report.files_skipped),
-                        "rows_in": report.rows_in,
-                        "rows_loaded": report.rows_loaded,
-                        "rows_quarantined": report.rows_quarantined,
-                        "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons),
-                        "quarantine_table": f"quarantine.{entity.table}",
-                        "preview": table_preview(
-                            conn, f"select * from raw.{entity.table} order by _loaded_at desc"
-                        ),
-                    },
+                total = conn.execute(f"select count(*) from raw.{entity.table}").fetchall()[0][0]
+                metadata = load_metadata(report, int(total))
+                metadata["preview"] = table_preview(
+                    conn, f"select * from raw.{entity.table} order by _loaded_at desc"
                 )
+                yield dg.MaterializeResult(asset_key=raw_key(entity.table), metadata=metadata)
 
     return _ingest
 

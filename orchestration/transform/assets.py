@@ -19,11 +19,13 @@ GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
     ("fct_", "profiles"),
     ("contact_traits", "profiles"),
     ("lead_score", "scoring"),
+    ("lead_", "scoring"),
     ("scoring_", "scoring"),
     ("segment", "activation"),
     ("event_types", "profiles"),
     ("title_seniority", "identity"),
     ("int_contact_attributes", "identity"),
+    ("tag_", "activation"),
 )
 
 

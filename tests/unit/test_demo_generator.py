@@ -1,9 +1,12 @@
 import csv
 import json
 
+import pytest
+
 from connectors import identifiers as ids
 from connectors.demo.generator import DemoConfig, generate
 from connectors.demo.mess import JUNK_EMAILS, JUNK_PHONES
+from connectors.sources import ALL_ENTITIES, CHANNEL_MODULES
 
 
 def _landing_bytes(home):
@@ -18,15 +21,60 @@ def test_same_seed_gives_identical_files(tmp_path):
     assert _landing_bytes(tmp_path / "a") != _landing_bytes(tmp_path / "c")
 
 
-def test_every_channel_gets_files_and_ground_truth_covers_every_record(tmp_path):
-    summary = generate(DemoConfig(people=300, seed=1), tmp_path)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = tmp_path_factory.mktemp("demo")
+    return home, generate(DemoConfig(people=400, seed=1), home)
+
+
+def test_every_channel_and_table_gets_files_and_ground_truth_covers_every_record(demo):
+    tmp_path, summary = demo
     channels = {p.name for p in (tmp_path / "landing").iterdir()}
-    assert channels == {"web_forms", "wechat", "webinars", "crm"}
+    assert channels == set(CHANNEL_MODULES)
+    assert set(summary["records"]) == {entity.table for entity in ALL_ENTITIES}
     with (tmp_path / "ground_truth" / "records.csv").open() as handle:
         records = list(csv.DictReader(handle))
     assert len(records) == sum(summary["records"].values())
     assert sum(1 for r in records if r["broken"]) == sum(summary["broken_records"].values())
-    assert summary["people_in_data"] <= summary["people"] == 300
+    assert summary["people_in_data"] <= summary["people"] == 400
+    formats = {p.suffix for p in (tmp_path / "landing").rglob("*") if p.is_file()}
+    assert formats == {".jsonl", ".csv", ".xlsx", ".xml"}
+
+
+def test_ground_truth_knows_the_person_behind_every_kind_of_identifier(demo):
+    tmp_path, _ = demo
+    with (tmp_path / "ground_truth" / "identifiers.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    kinds = {r["id_type"] for r in rows}
+    assert kinds == set(ids.ID_TYPES)
+    openids = [r["id_value"] for r in rows if r["id_type"] == "wechat_openid"]
+    lists = [r["id_value"] for r in rows if r["id_type"] == "external_id"]
+    assert all(":" in v for v in openids + lists)  # scoped by official account or by list
+    with (tmp_path / "ground_truth" / "referrals.csv").open() as handle:
+        referrals = list(csv.DictReader(handle))
+    with (tmp_path / "ground_truth" / "people.csv").open() as handle:
+        people = {p["person_id"]: p for p in csv.DictReader(handle)}
+    assert referrals
+    for referral in referrals:  # the share link carries one of the sharer's own identifiers
+        sharer = people[referral["referrer_person_id"]]
+        own = {
+            f"phone:+86{sharer['phone']}",
+            f"email:{sharer['email']}",
+            f"wechat_unionid:{sharer['unionid']}",
+        }
+        assert referral["referrer_key"] in own
+
+
+def test_wechat_pushes_are_xml_documents_carrying_the_openid_only(demo):
+    tmp_path, _ = demo
+    push = next((tmp_path / "landing" / "wechat").glob("pushes-wx*.xml")).read_text(encoding="utf-8")
+    first = push.split("</xml>")[0]
+    assert (
+        first.startswith("<xml>")
+        and "<FromUserName><![CDATA[o" in first
+        and "<MsgType><![CDATA[event]]>" in first
+    )
+    assert "unionid" not in push.lower()
 
 
 def test_ground_truth_identifiers_are_normalised_and_owned_by_one_person(tmp_path):

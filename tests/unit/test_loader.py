@@ -1,10 +1,12 @@
 import json
+import shutil
 
 import duckdb
 import pytest
 
 from connectors.sources import loader, web_forms, webinars
 from connectors.sources.loader import load_entity, row_accounting
+from orchestration.ingest.checks import ledger_mismatches, recount_mismatches
 
 GOOD = {
     "submission_id": "s1",
@@ -23,77 +25,127 @@ def conn():
     connection.close()
 
 
-def _write_forms(landing, name, records, raw_lines=()):
+def _write_forms(landing, name, records, raw_lines=(), mode="w"):
     folder = landing / "web_forms"
     folder.mkdir(parents=True, exist_ok=True)
     lines = [json.dumps(r, ensure_ascii=False) for r in records] + list(raw_lines)
-    (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with (folder / name).open(mode, encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def _rows(conn, sql):
+    return conn.execute(sql).fetchall()
 
 
 def test_valid_row_is_loaded_with_normalised_identifiers_and_lineage(conn, tmp_path):
     _write_forms(tmp_path, "a.jsonl", [GOOD])
     load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
-    row = conn.execute(
-        "select phone_normalized, email_normalized, submitted_at, _source_file, _source_line "
-        "from raw.web_forms_submissions"
-    ).fetchone()
+    row = _rows(
+        conn,
+        "select phone_normalized, email_normalized, submitted_at, _source_file, _source_line, _record_hash "
+        "from raw.web_forms_submissions",
+    )[0]
     assert row[:2] == ("+8613800138001", "wang@example.com")
     assert str(row[2]) == "2026-08-01 02:00:00"  # stored in UTC
-    assert row[3].endswith("a.jsonl") and row[4] == 1
+    assert row[3].endswith("a.jsonl") and row[4] == 1 and len(row[5]) == 32
 
 
 def test_bad_rows_are_quarantined_with_file_line_and_reason(conn, tmp_path):
     bad_time = GOOD | {"submission_id": "s2", "submitted_at": "yesterday"}
     no_ids = GOOD | {"submission_id": "s3", "phone": "12345", "email": None}
-    _write_forms(tmp_path, "a.jsonl", [GOOD, bad_time, no_ids], raw_lines=['{"submission_id": "s4", "form'])
-    report = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
-    assert (report.rows_in, report.rows_loaded, report.rows_quarantined) == (4, 1, 3)
-    reasons = dict(
-        conn.execute("select _source_line, reason from quarantine.web_forms_submissions").fetchall()
+    _write_forms(
+        tmp_path,
+        "a.jsonl",
+        [GOOD, bad_time, no_ids],
+        raw_lines=['{"submission_id": "s4", "form', "[1, 2]", "", '{"submission_id": {"x": 1}}'],
     )
-    assert "'submitted_at': 'yesterday' is not a valid timestamp" in reasons[2]
-    assert "no usable identifier" in reasons[3] and "'12345'" in reasons[3]
-    assert reasons[4].startswith("line is not valid JSON")
+    report = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    assert (report.rows_in, report.rows_loaded, report.rows_quarantined) == (
+        6,
+        1,
+        5,
+    )  # the blank line is no record
+    reasons = dict(_rows(conn, "select _source_line, reason from quarantine.web_forms_submissions"))
+    assert reasons[2].startswith("field 'submitted_at': 'yesterday' is not ISO 8601 date-time")
+    assert reasons[3] == (
+        "no usable identifier among phone, email: phone '12345' is not a valid number (region CN)"
+    )
+    assert reasons[4].startswith("line is not valid JSON: Unterminated string")
+    assert reasons[5] == "record is JSON array, expected an object"
+    assert reasons[7] == "field 'submission_id' is an object, expected text"
+    payload = _rows(conn, "select raw_payload from quarantine.web_forms_submissions where _source_line = 5")
+    assert payload == [("[1, 2]",)]
 
 
 def test_invalid_identifier_is_flagged_when_another_one_is_usable(conn, tmp_path):
     _write_forms(tmp_path, "a.jsonl", [GOOD | {"phone": "000"}])
     load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
-    phone, problem, email = conn.execute(
-        "select phone_normalized, phone_problem, email_normalized from raw.web_forms_submissions"
-    ).fetchone()
+    phone, problem, email = _rows(
+        conn, "select phone_normalized, phone_problem, email_normalized from raw.web_forms_submissions"
+    )[0]
     assert phone is None and "'000'" in problem and email == "wang@example.com"
 
 
-def test_same_file_loads_once_and_new_files_load_incrementally(conn, tmp_path):
+def test_same_file_loads_once_under_any_name_and_new_files_load_incrementally(conn, tmp_path):
     _write_forms(tmp_path, "a.jsonl", [GOOD])
     first = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    shutil.copy(tmp_path / "web_forms" / "a.jsonl", tmp_path / "web_forms" / "a-copy.jsonl")
     again = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
     _write_forms(tmp_path, "b.jsonl", [GOOD | {"submission_id": "s9"}])
     third = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
     assert (first.rows_loaded, again.rows_loaded, third.rows_loaded) == (1, 0, 1)
-    assert len(again.files_skipped) == 1
-    assert conn.execute("select count(*) from raw.web_forms_submissions").fetchone()[0] == 2
+    assert len(again.files_skipped) == 2 and third.files_loaded[0].endswith("b.jsonl")
+    assert _rows(conn, "select count(*) from raw.web_forms_submissions") == [(2,)]
+
+
+def test_appended_jsonl_loads_only_its_new_records_with_their_own_line_numbers(conn, tmp_path):
+    _write_forms(tmp_path, "a.jsonl", [GOOD, GOOD | {"submission_id": "s2"}])
+    load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    _write_forms(tmp_path, "a.jsonl", [GOOD | {"submission_id": "s3"}], mode="a")
+    report = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    assert report.rows_in == 1
+    rows = _rows(conn, "select submission_id, _source_line from raw.web_forms_submissions order by 2")
+    assert rows == [("s1", 1), ("s2", 2), ("s3", 3)]
+    assert recount_mismatches(conn, web_forms.SUBMISSIONS)[2] == []
+
+
+def test_appended_records_after_a_blank_line_keep_their_physical_line_numbers(conn, tmp_path):
+    _write_forms(tmp_path, "a.jsonl", [GOOD], raw_lines=["", json.dumps(GOOD | {"submission_id": "s2"})])
+    load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    _write_forms(tmp_path, "a.jsonl", [GOOD | {"submission_id": "s3"}], mode="a")
+    load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    rows = _rows(conn, "select submission_id, _source_line from raw.web_forms_submissions order by 2")
+    assert rows == [("s1", 1), ("s2", 3), ("s3", 4)]
+
+
+def test_rewritten_file_loads_again_as_a_new_version(conn, tmp_path):
+    _write_forms(tmp_path, "a.jsonl", [GOOD])
+    load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    _write_forms(tmp_path, "a.jsonl", [GOOD | {"submission_id": "s7"}])  # not an append: other bytes
+    report = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    assert report.rows_in == 1
+    assert _rows(conn, "select submission_id from raw.web_forms_submissions order by 1") == [("s1",), ("s7",)]
+    assert ledger_mismatches(conn, web_forms.SUBMISSIONS) == []
+    assert recount_mismatches(conn, web_forms.SUBMISSIONS)[2] == []
 
 
 def test_failed_load_leaves_nothing_and_rerun_loads_exactly_once(conn, tmp_path, monkeypatch):
     _write_forms(tmp_path, "a.jsonl", [GOOD], raw_lines=["{broken"])
-    real_append = loader._append
+    real_write = loader._write_rows
 
-    def append_then_die(conn_, table, columns, rows):
-        real_append(conn_, table, columns, rows)
-        if table.startswith("quarantine."):
-            raise RuntimeError("killed between raw and quarantine writes")
+    def write_then_die(*args):
+        real_write(*args)
+        raise RuntimeError("killed after the rows were written, before the commit")
 
-    monkeypatch.setattr(loader, "_append", append_then_die)
+    monkeypatch.setattr(loader, "_write_rows", write_then_die)
     with pytest.raises(RuntimeError):
         load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
-    assert conn.execute("select count(*) from raw.web_forms_submissions").fetchone()[0] == 0
-    monkeypatch.setattr(loader, "_append", real_append)
+    assert _rows(conn, "select count(*) from raw.web_forms_submissions") == [(0,)]
+    assert _rows(conn, "select count(*) from raw._file_loads") == [(0,)]
+    monkeypatch.setattr(loader, "_write_rows", real_write)
     load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
     load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
-    counts = row_accounting(conn, web_forms.SUBMISSIONS)
-    assert counts == {
+    assert row_accounting(conn, web_forms.SUBMISSIONS) == {
         "rows_landed": 2,
         "rows_logged_loaded": 1,
         "rows_logged_quarantined": 1,
@@ -102,7 +154,44 @@ def test_failed_load_leaves_nothing_and_rerun_loads_exactly_once(conn, tmp_path,
     }
 
 
-def test_csv_row_with_wrong_width_is_quarantined(conn, tmp_path):
+def test_new_key_adds_a_column_and_a_type_conflict_quarantines_the_row(conn, tmp_path):
+    _write_forms(tmp_path, "a.jsonl", [GOOD | {"plan_seats": 25, "Lead Source": "展会"}])
+    first = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    _write_forms(
+        tmp_path,
+        "b.jsonl",
+        [
+            GOOD | {"submission_id": "s2", "plan_seats": "many"},
+            GOOD | {"submission_id": "s3", "plan_seats": 40},
+        ],
+    )
+    second = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    assert first.columns_added == [
+        {"key": "plan_seats", "column": "plan_seats", "type": "bigint"},
+        {"key": "Lead Source", "column": "lead_source", "type": "varchar"},
+    ]
+    assert second.columns_added == []
+    assert _rows(
+        conn, "select submission_id, plan_seats, lead_source from raw.web_forms_submissions order by 1"
+    ) == [
+        ("s1", 25, "展会"),
+        ("s3", 40, None),
+    ]
+    assert _rows(conn, "select reason from quarantine.web_forms_submissions") == [
+        ("field 'plan_seats': 'many' is not a whole number (at most 2^53)",)
+    ]
+    logged = _rows(conn, "select record_key, column_name, column_type from raw._schema_changes order by 1")
+    assert logged == [("Lead Source", "lead_source", "varchar"), ("plan_seats", "plan_seats", "bigint")]
+
+
+def test_key_that_cannot_name_a_column_quarantines_its_record(conn, tmp_path):
+    _write_forms(tmp_path, "a.jsonl", [GOOD | {'say "hi"': 1}])
+    load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    (reason,) = _rows(conn, "select reason from quarantine.web_forms_submissions")[0]
+    assert reason.startswith("field 'say \"hi\"' is not in the contract and cannot become a column")
+
+
+def test_csv_row_with_wrong_width_or_bad_number_is_quarantined(conn, tmp_path):
     folder = tmp_path / "webinars"
     folder.mkdir()
     (folder / "attendance-1.csv").write_text(
@@ -114,8 +203,19 @@ def test_csv_row_with_wrong_width_is_quarantined(conn, tmp_path):
     )
     report = load_entity(conn, webinars.ATTENDANCE, tmp_path)
     assert (report.rows_loaded, report.rows_quarantined) == (1, 2)
-    reasons = [
-        r[0] for r in conn.execute("select reason from quarantine.webinars_attendance order by 1").fetchall()
+    reasons = [r[0] for r in _rows(conn, "select reason from quarantine.webinars_attendance order by 1")]
+    assert reasons == [
+        "field 'minutes_watched': 'forty' is not a finite decimal number",
+        "row has 6 cells, the header has 5",
     ]
-    assert "'minutes_watched': 'forty' is not a valid number" in reasons[0]
-    assert reasons[1] == "row has 6 cells, the header has 5"
+
+
+def test_ledger_and_recount_catch_a_row_lost_after_loading(conn, tmp_path):
+    _write_forms(tmp_path, "a.jsonl", [GOOD, GOOD | {"submission_id": "s2"}])
+    load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    assert ledger_mismatches(conn, web_forms.SUBMISSIONS) == []
+    conn.execute("delete from raw.web_forms_submissions where submission_id = 's2'")
+    (mismatch,) = ledger_mismatches(conn, web_forms.SUBMISSIONS)
+    assert (mismatch["logged_in"], mismatch["raw"], mismatch["quarantine"]) == (2, 1, 0)
+    _write_forms(tmp_path, "a.jsonl", [GOOD])  # the file changed since: the recount waits for the next load
+    assert recount_mismatches(conn, web_forms.SUBMISSIONS)[2] == []

@@ -1,23 +1,15 @@
-{#- Which identifier columns of which staged records link records into one person: see staged_sources(). -#}
-{%- set sources = staged_sources() -%}
+{#-
+    The identity graph's raw material: one row per (staged record, identifier on it), for every identifier
+    column of every source in staged_sources(). Nothing is filtered here: int_identity_identifiers_screened
+    decides which identifiers may link records (blocked values, shared values).
+-#}
+{%- set sources = staged_sources() | selectattr('identifiers') | list -%}
 
 with
 
-{% for source in sources %}
-{{ source.name }} as (
+{{ import_staged_sources(sources) }}
 
-    select * from {{ ref(source.model) }}
-
-),
-
-{% endfor %}
-blocked_identifiers as (
-
-    select * from {{ ref('blocked_identifiers') }}
-
-),
-
-identifiers as (
+observed as (
 
     {% for source in sources %}
     {%- set outer_loop = loop %}
@@ -38,18 +30,6 @@ identifiers as (
 
 ),
 
-unblocked as (
-
-    -- a value many people type (13800138000, test@test.com) would merge strangers into one contact
-    select identifiers.*
-    from identifiers
-    left join blocked_identifiers
-        on identifiers.id_type = blocked_identifiers.id_type
-        and identifiers.id_value = blocked_identifiers.id_value
-    where blocked_identifiers.id_value is null
-
-),
-
 final as (
 
     select
@@ -61,7 +41,7 @@ final as (
         id_value,
         {{ dbt.concat(['id_type', "':'", 'id_value']) }} as identifier_key
 
-    from unblocked
+    from observed
 
 )
 

@@ -1,24 +1,30 @@
+{#-
+    Every staged record with the contact it belongs to: its part (int_identity_record_parts), the part's
+    cluster, the cluster's stable contact id (int_identity_assignments). A record whose identifiers are all
+    blocked or shared links to nobody and is a contact of its own, 'c_' || md5(record_id), so nothing is dropped.
+-#}
 {%- set sources = staged_sources() -%}
 
 with
 
-{% for source in sources %}
-{{ source.name }} as (
+{{ import_staged_sources(sources) }}
 
-    select * from {{ ref(source.model) }}
+record_parts as (
 
-),
-
-{% endfor %}
-edges as (
-
-    select * from {{ ref('int_identity_edges') }}
+    select * from {{ ref('int_identity_record_parts') }}
 
 ),
 
-components as (
+clusters as (
 
-    select * from {{ ref('int_identity_components') }}
+    select * from {{ ref('int_identity_clusters') }}
+
+),
+
+assignments as (
+
+    select * from {{ ref('int_identity_assignments') }}
+    where is_current
 
 ),
 
@@ -38,17 +44,15 @@ records as (
 
 ),
 
-record_components as (
+part_clusters as (
 
-    -- every identifier of a record has the same component once the graph converged; min() is a tie-break
-    select
-        edges.record_id,
-        min(components.component_key) as component_key
+    select distinct part_key, cluster_key from clusters
 
-    from edges
-    inner join components
-        on edges.identifier_key = components.identifier_key
-    group by edges.record_id
+),
+
+cluster_contacts as (
+
+    select distinct cluster_key, contact_id from assignments
 
 ),
 
@@ -59,17 +63,20 @@ resolved as (
         records.source,
         records.channel,
         records.occurred_at,
-        record_components.component_key,
-        case when record_components.component_key is null then false else true end as is_identified,
-        -- a record whose identifiers are all blocked still becomes a contact: one of its own
-        {{ dbt.concat([
-            "'c_'",
-            dbt.hash('coalesce(record_components.component_key, records.record_id)')
-        ]) }} as contact_id
+        part_clusters.cluster_key,
+        case when cluster_contacts.contact_id is null then false else true end as is_identified,
+        coalesce(
+            cluster_contacts.contact_id,
+            {{ dbt.concat(["'c_'", dbt.hash('records.record_id')]) }}
+        ) as contact_id
 
     from records
-    left join record_components
-        on records.record_id = record_components.record_id
+    left join record_parts
+        on records.record_id = record_parts.record_id
+    left join part_clusters
+        on record_parts.part_key = part_clusters.part_key
+    left join cluster_contacts
+        on part_clusters.cluster_key = cluster_contacts.cluster_key
 
 ),
 

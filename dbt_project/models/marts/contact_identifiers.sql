@@ -1,53 +1,44 @@
+{#- One row per linking identifier with its stable contact: what destinations match on and hash. Blocked and
+    shared values belong to nobody and are not here (int_identity_identifiers_screened lists them). -#}
+
 with
 
-edges as (
+assignments as (
 
-    select * from {{ ref('int_identity_edges') }}
-
-),
-
-components as (
-
-    select * from {{ ref('int_identity_components') }}
+    select * from {{ ref('int_identity_assignments') }}
+    where is_current
 
 ),
 
-records as (
+screened as (
 
-    select * from {{ ref('int_records_resolved') }}
+    select * from {{ ref('int_identity_identifiers_screened') }}
 
 ),
 
-identifier_activity as (
+clusters as (
 
-    select
-        edges.identifier_key,
-        min(records.contact_id) as contact_id,
-        min(edges.occurred_at) as first_seen_at,
-        max(edges.occurred_at) as last_seen_at,
-        count(distinct edges.record_id) as n_records
-
-    from edges
-    inner join records
-        on edges.record_id = records.record_id
-    group by edges.identifier_key
+    select * from {{ ref('int_identity_clusters') }}
 
 ),
 
 final as (
 
     select
-        components.identifier_key,
-        components.id_type,
-        components.id_value,
-        identifier_activity.contact_id,
-        identifier_activity.first_seen_at,
-        identifier_activity.last_seen_at,
-        identifier_activity.n_records
+        assignments.identifier_key,
+        assignments.id_type,
+        assignments.id_value,
+        assignments.contact_id,
+        screened.first_seen_at,
+        screened.last_seen_at,
+        screened.n_records,
+        case when clusters.is_probabilistic then 'probabilistic' else 'deterministic' end as linked_by
 
-    from components
-    inner join identifier_activity
-        on components.identifier_key = identifier_activity.identifier_key
+    from assignments
+    inner join screened
+        on assignments.identifier_key = screened.identifier_key
+    inner join clusters
+        on assignments.identifier_key = clusters.identifier_key
 
 )
 

@@ -1,3 +1,11 @@
+{#-
+    One row per contact: traits over time windows, the features of the scoring model. The aggregate traits
+    come from contact_trait_definitions() (macros/traits/contact_traits.sql): add a trait there. Recency is
+    measured against the newest behaviour in the data, so rebuilding old data gives the same traits.
+-#}
+{%- set traits = contact_trait_definitions() -%}
+{%- set behavior_column_names = behavior_columns() | map(attribute=0) | list -%}
+
 with
 
 contacts as (
@@ -12,35 +20,52 @@ behaviours as (
 
 ),
 
+identifiers as (
+
+    select * from {{ ref('contact_identifiers') }}
+
+),
+
 reference_time as (
 
-    -- "now" for recency is the newest behaviour in the data, so a rebuild of old data gives the same traits
     select max(occurred_at) as as_of from behaviours
 
 ),
 
-behaviour_counts as (
+behaviour_traits as (
 
     select
-        contact_id,
-        count(*) as n_events,
-        sum(case when event_type = 'form_submitted' then 1 else 0 end) as n_form_submits,
-        sum(
-            case when event_type = 'form_submitted' and event_detail = 'demo_request' then 1 else 0 end
-        ) as n_demo_requests,
-        sum(
-            case when event_type = 'form_submitted' and event_detail like 'whitepaper%' then 1 else 0 end
-        ) as n_whitepaper_downloads,
-        sum(case when event_type = 'webinar_registered' then 1 else 0 end) as n_webinar_registrations,
-        sum(case when event_type = 'webinar_attended' then 1 else 0 end) as n_webinars_attended,
-        sum(case when event_type = 'webinar_attended' then minutes else 0 end) as webinar_minutes,
-        sum(case when channel = 'wechat' then 1 else 0 end) as n_wechat_events,
-        count(distinct channel) as channels_touched,
-        min(occurred_at) as first_touch_at,
-        max(occurred_at) as last_touch_at
+        behaviours.contact_id,
+        {% for trait in traits %}
+        {{ contact_trait_aggregate(trait, 'reference_time.as_of') }} as {{ trait.name }}
+        {{- "," if not loop.last }}
+        {% endfor %}
 
     from behaviours
-    group by contact_id
+    cross join reference_time
+    group by behaviours.contact_id
+
+),
+
+referrals as (
+
+    -- other people who came through the contact's shares (fct_behaviors.referrer_key is an identifier key)
+    {% if 'referrer_key' in behavior_column_names %}
+    select
+        identifiers.contact_id,
+        count(distinct behaviours.contact_id) as referral_count
+
+    from behaviours
+    inner join identifiers
+        on behaviours.referrer_key = identifiers.identifier_key
+    where behaviours.contact_id <> identifiers.contact_id
+    group by identifiers.contact_id
+    {% else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(0 as {{ dbt.type_bigint() }}) as referral_count
+    where 1 = 0
+    {% endif %}
 
 ),
 
@@ -48,15 +73,14 @@ final as (
 
     select
         contacts.contact_id,
-        cast(coalesce(behaviour_counts.n_events, 0) as {{ dbt.type_bigint() }}) as n_events,
-        cast(coalesce(behaviour_counts.n_form_submits, 0) as {{ dbt.type_bigint() }}) as n_form_submits,
-        cast(coalesce(behaviour_counts.n_demo_requests, 0) as {{ dbt.type_bigint() }}) as n_demo_requests,
-        cast(coalesce(behaviour_counts.n_whitepaper_downloads, 0) as {{ dbt.type_bigint() }}) as n_whitepaper_downloads,
-        cast(coalesce(behaviour_counts.n_webinar_registrations, 0) as {{ dbt.type_bigint() }}) as n_webinar_registrations,
-        cast(coalesce(behaviour_counts.n_webinars_attended, 0) as {{ dbt.type_bigint() }}) as n_webinars_attended,
-        cast(coalesce(behaviour_counts.webinar_minutes, 0) as {{ type_double() }}) as webinar_minutes,
-        cast(coalesce(behaviour_counts.n_wechat_events, 0) as {{ dbt.type_bigint() }}) as n_wechat_events,
-        cast(coalesce(behaviour_counts.channels_touched, 0) as {{ dbt.type_bigint() }}) as channels_touched,
+        {% for trait in traits %}
+        {%- if trait.aggregate in ('count', 'count_distinct', 'sum') %}
+        cast(coalesce(behaviour_traits.{{ trait.name }}, 0) as {{ contact_trait_type(trait) }}) as {{ trait.name }},
+        {%- else %}
+        cast(behaviour_traits.{{ trait.name }} as {{ contact_trait_type(trait) }}) as {{ trait.name }},
+        {%- endif %}
+        {%- endfor %}
+        cast(coalesce(referrals.referral_count, 0) as {{ dbt.type_bigint() }}) as referral_count,
         contacts.first_seen_at,
         contacts.last_seen_at,
         -- a contact known only from the CRM has no touch: its records' times stand in
@@ -64,7 +88,7 @@ final as (
             0,
             coalesce(
                 {{ dbt.datediff(
-                    'coalesce(behaviour_counts.last_touch_at, contacts.last_seen_at)',
+                    'coalesce(behaviour_traits.last_touch_at, contacts.last_seen_at)',
                     'reference_time.as_of',
                     'day'
                 ) }},
@@ -73,8 +97,8 @@ final as (
         ) as days_since_last_touch,
         coalesce(
             {{ dbt.datediff(
-                'coalesce(behaviour_counts.first_touch_at, contacts.first_seen_at)',
-                'coalesce(behaviour_counts.last_touch_at, contacts.last_seen_at)',
+                'coalesce(behaviour_traits.first_touch_at, contacts.first_seen_at)',
+                'coalesce(behaviour_traits.last_touch_at, contacts.last_seen_at)',
                 'day'
             ) }},
             0
@@ -82,8 +106,10 @@ final as (
 
     from contacts
     cross join reference_time
-    left join behaviour_counts
-        on contacts.contact_id = behaviour_counts.contact_id
+    left join behaviour_traits
+        on contacts.contact_id = behaviour_traits.contact_id
+    left join referrals
+        on contacts.contact_id = referrals.contact_id
 
 )
 

@@ -1,7 +1,18 @@
-{%- set picked_attributes = [
-    'full_name', 'phone', 'email', 'wechat_openid', 'crm_id',
+{#-
+    The golden record: one row per resolved person.
+
+    Each attribute survives by its rule in the golden_record_rules seed:
+      source_priority  the value from the most trusted source (source_priority seed), then the most recent;
+      most_recent      the latest value;
+      most_frequent    the value observed most often, then the latest.
+    Consent follows the latest signal per purpose (int_contact_consent_events); WeChat follow status is the
+    last subscribe/unsubscribe per official account.
+-#}
+{%- set golden_attributes = [
+    'full_name', 'name_zh', 'name_latin', 'phone', 'email', 'wechat_openid', 'wechat_unionid', 'crm_id',
     'company', 'title', 'industry', 'company_size', 'city',
 ] -%}
+{%- set consent_purposes = ['email', 'sms', 'wechat', 'marketing', 'automated_decisions'] -%}
 
 with
 
@@ -17,9 +28,22 @@ attributes as (
 
 ),
 
-edges as (
+consent_events as (
 
-    select * from {{ ref('int_identity_edges') }}
+    select * from {{ ref('int_contact_consent_events') }}
+
+),
+
+assignments as (
+
+    select * from {{ ref('int_identity_assignments') }}
+    where is_current
+
+),
+
+golden_record_rules as (
+
+    select * from {{ ref('golden_record_rules') }}
 
 ),
 
@@ -41,7 +65,8 @@ contact_activity as (
         contact_id,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
-        count(*) as n_records
+        count(*) as n_records,
+        count(distinct source) as n_sources
 
     from records
     group by contact_id
@@ -51,17 +76,30 @@ contact_activity as (
 contact_identifier_counts as (
 
     select
-        records.contact_id,
-        count(distinct edges.identifier_key) as n_identifiers
+        contact_id,
+        count(*) as n_identifiers
 
-    from edges
-    inner join records
-        on edges.record_id = records.record_id
-    group by records.contact_id
+    from assignments
+    group by contact_id
 
 ),
 
-attributes_ranked as (
+observations_scored as (
+
+    select
+        attributes.*,
+        golden_record_rules.rule,
+        count(*) over (
+            partition by attributes.contact_id, attributes.attribute_name, attributes.attribute_value
+        ) as value_frequency
+
+    from attributes
+    inner join golden_record_rules
+        on attributes.attribute_name = golden_record_rules.attribute
+
+),
+
+survivors as (
 
     select
         contact_id,
@@ -69,24 +107,29 @@ attributes_ranked as (
         attribute_value,
         row_number() over (
             partition by contact_id, attribute_name
-            order by occurred_at desc, record_id desc, attribute_value desc
-        ) as recency_rank
+            order by
+                case when rule = 'source_priority' then source_priority else 0 end,
+                case when rule = 'most_frequent' then value_frequency else 0 end desc,
+                occurred_at desc,
+                {{ binary_collation('record_id') }} desc,
+                {{ binary_collation('attribute_value') }}
+        ) as survivor_rank
 
-    from attributes
+    from observations_scored
 
 ),
 
-latest_attributes as (
+golden_attributes as (
 
     select
         contact_id,
-        {% for attribute in picked_attributes %}
+        {% for attribute in golden_attributes %}
         max(case when attribute_name = '{{ attribute }}' then attribute_value end) as {{ attribute }}
         {{- "," if not loop.last }}
         {% endfor %}
 
-    from attributes_ranked
-    where recency_rank = 1
+    from survivors
+    where survivor_rank = 1
     group by contact_id
 
 ),
@@ -96,23 +139,23 @@ title_matches as (
     -- the title of each contact against every seniority keyword; whole-word keywords match only between
     -- separators, so 'cto' does not match 'director'
     select
-        latest_attributes.contact_id,
+        golden_attributes.contact_id,
         title_seniority.seniority,
         row_number() over (
-            partition by latest_attributes.contact_id
+            partition by golden_attributes.contact_id
             order by title_seniority.priority desc, title_seniority.keyword
         ) as match_rank
 
-    from latest_attributes
+    from golden_attributes
     inner join title_seniority
         on (
             title_seniority.whole_word
-            and {{ dbt.concat(["' '", "translate(lower(latest_attributes.title), '-/,&()|.', '        ')", "' '"]) }}
+            and {{ dbt.concat(["' '", "translate(lower(golden_attributes.title), '-/,&()|.', '        ')", "' '"]) }}
                 like {{ dbt.concat(["'% '", 'lower(title_seniority.keyword)', "' %'"]) }}
         )
         or (
             not title_seniority.whole_word
-            and lower(latest_attributes.title) like {{ dbt.concat(["'%'", 'lower(title_seniority.keyword)', "'%'"]) }}
+            and lower(golden_attributes.title) like {{ dbt.concat(["'%'", 'lower(title_seniority.keyword)', "'%'"]) }}
         )
 
 ),
@@ -124,6 +167,7 @@ wechat_follow_events as (
         records.contact_id,
         wechat_events.wechat_openid,
         wechat_events.event,
+        wechat_events.occurred_at,
         row_number() over (
             partition by records.contact_id, wechat_events.wechat_openid
             order by
@@ -144,9 +188,43 @@ wechat_follow_status as (
     select
         contact_id,
         max(case when event = 'subscribe' then 1 else 0 end) as follows_any_account,
-        max(case when event = 'unsubscribe' then 1 else 0 end) as left_an_account
+        max(case when event = 'unsubscribe' then 1 else 0 end) as left_an_account,
+        max(occurred_at) as last_follow_change_at
 
     from wechat_follow_events
+    where recency_rank = 1
+    group by contact_id
+
+),
+
+consent_latest as (
+
+    -- latest state wins; a withdrawal and a grant at the same instant count as a withdrawal
+    select
+        contact_id,
+        purpose,
+        is_granted,
+        occurred_at,
+        row_number() over (
+            partition by contact_id, purpose
+            order by occurred_at desc, case when is_granted then 1 else 0 end, record_id desc
+        ) as recency_rank
+
+    from consent_events
+
+),
+
+consent_state as (
+
+    select
+        contact_id,
+        {% for purpose in consent_purposes %}
+        max(case when purpose = '{{ purpose }}' and not is_granted then 1 else 0 end) as withdrew_{{ purpose }},
+        max(case when purpose = '{{ purpose }}' then occurred_at end) as {{ purpose }}_changed_at,
+        {% endfor %}
+        max(occurred_at) as consent_updated_at
+
+    from consent_latest
     where recency_rank = 1
     group by contact_id
 
@@ -156,31 +234,43 @@ final as (
 
     select
         contact_activity.contact_id,
-        latest_attributes.full_name,
-        latest_attributes.phone,
-        latest_attributes.email,
-        latest_attributes.wechat_openid,
-        latest_attributes.company,
-        latest_attributes.title,
-        latest_attributes.industry,
-        latest_attributes.company_size,
-        latest_attributes.city,
+        {% for attribute in golden_attributes if attribute not in ('crm_id',) %}
+        golden_attributes.{{ attribute }},
+        {% endfor %}
         coalesce(title_matches.seniority, 'unknown') as title_seniority,
         contact_activity.first_seen_at,
         contact_activity.last_seen_at,
         coalesce(contact_identifier_counts.n_identifiers, 0) as n_identifiers,
         contact_activity.n_records,
+        contact_activity.n_sources,
+        case when contact_identifier_counts.contact_id is null then false else true end as is_identified,
         case when wechat_follow_status.follows_any_account = 1 then true else false end as is_wechat_follower,
+        case when consent_state.withdrew_email = 1 then true else false end as unsubscribed_email,
+        case when consent_state.withdrew_sms = 1 then true else false end as unsubscribed_sms,
         case
+            -- an explicit preference newer than the last follow/unfollow decides; otherwise the follow status
+            when consent_state.wechat_changed_at is not null
+                and consent_state.wechat_changed_at >= coalesce(wechat_follow_status.last_follow_change_at, consent_state.wechat_changed_at)
+                then consent_state.withdrew_wechat = 1
             when wechat_follow_status.follows_any_account = 0 and wechat_follow_status.left_an_account = 1
                 then true
             else false
         end as unsubscribed_wechat,
-        latest_attributes.crm_id
+        case when consent_state.withdrew_marketing = 1 then true else false end as refused_marketing,
+        case when consent_state.withdrew_automated_decisions = 1 then true else false end
+            as refused_automated_decisions,
+        case
+            when consent_state.consent_updated_at is null then wechat_follow_status.last_follow_change_at
+            when wechat_follow_status.last_follow_change_at is null then consent_state.consent_updated_at
+            when wechat_follow_status.last_follow_change_at > consent_state.consent_updated_at
+                then wechat_follow_status.last_follow_change_at
+            else consent_state.consent_updated_at
+        end as consent_updated_at,
+        golden_attributes.crm_id
 
     from contact_activity
-    left join latest_attributes
-        on contact_activity.contact_id = latest_attributes.contact_id
+    left join golden_attributes
+        on contact_activity.contact_id = golden_attributes.contact_id
     left join title_matches
         on contact_activity.contact_id = title_matches.contact_id
         and title_matches.match_rank = 1
@@ -188,6 +278,8 @@ final as (
         on contact_activity.contact_id = contact_identifier_counts.contact_id
     left join wechat_follow_status
         on contact_activity.contact_id = wechat_follow_status.contact_id
+    left join consent_state
+        on contact_activity.contact_id = consent_state.contact_id
 
 )
 

@@ -32,6 +32,7 @@ behaviours as (
         {%- endif %}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ source.name }}
+    where event_type is not null
     {% if not loop.last %}
     union all
     {% endif %}

@@ -1,7 +1,8 @@
 {#-
-    Fails when label propagation stopped before the identity graph converged: a record whose identifiers
-    sit in different components (an edge that still joins two component keys), or an identifier on a record
-    that got no component at all. Raise var identity_max_iterations when this fails.
+    Fails when label propagation stopped before the identity graph converged: a record whose linking
+    identifiers sit in different components (an edge that still joins two component keys). Raise var
+    identity_max_iterations when this fails. (That every linking identifier has a component is the
+    relationships test on int_identity_identifiers_screened.)
 -#}
 {% test identity_graph_converged(model, edges) %}
 
@@ -27,7 +28,7 @@ edges_labelled as (
         components.component_key
 
     from edges
-    left join components
+    inner join components
         on edges.identifier_key = components.identifier_key
 
 ),
@@ -36,8 +37,7 @@ unconverged_records as (
 
     select
         record_id,
-        count(distinct component_key) as n_component_keys,
-        sum(case when component_key is null then 1 else 0 end) as n_unlabelled_identifiers
+        count(distinct component_key) as n_component_keys
 
     from edges_labelled
     group by record_id
@@ -47,7 +47,7 @@ unconverged_records as (
 final as (
 
     select * from unconverged_records
-    where n_component_keys > 1 or n_unlabelled_identifiers > 0
+    where n_component_keys > 1
 
 )
 

@@ -20,8 +20,12 @@ renamed as (
         cast(minutes_watched as {{ type_double() }}) as minutes,
 
         email_normalized as email,
+        phone_normalized as phone,
+
+        {{ clean_text('name') }} as full_name,
 
         email_problem,
+        phone_problem,
         _record_hash as record_hash,
         _source_file as source_file,
         _source_line as source_line,

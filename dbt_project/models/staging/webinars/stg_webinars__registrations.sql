@@ -23,6 +23,8 @@ renamed as (
         {{ clean_text('name') }} as full_name,
         {{ clean_text('company') }} as company,
         {{ clean_text('title') }} as title,
+        {{ clean_text('utm_source') }} as utm_source,
+        {{ clean_text('utm_campaign') }} as utm_campaign,
 
         email_problem,
         phone_problem,

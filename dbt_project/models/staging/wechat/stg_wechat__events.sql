@@ -21,10 +21,14 @@ renamed as (
             when 'CLICK' then 'wechat_menu_clicked'
             when 'VIEW' then 'wechat_article_viewed'
             when 'bind_phone' then 'wechat_phone_bound'
+            when 'share' then 'wechat_article_shared'
         end as event_type,
-        -- the scene (qrscene_...), menu key or article URL; unsubscribe and phone binding carry none
-        case when event in ('subscribe', 'SCAN', 'CLICK', 'VIEW') then {{ clean_text('event_key') }} end
+        -- the scene (qrscene_...), menu key or article URL; unsubscribe and phone binding carry none.
+        -- Other pushes (LOCATION, TEMPLATESENDJOBFINISH, ...) keep a null event_type: not behaviour.
+        case when event in ('subscribe', 'SCAN', 'CLICK', 'VIEW', 'share') then {{ clean_text('event_key') }} end
             as event_detail,
+        ticket,
+        to_user_name,
 
         -- already '<app_id>:<openid>': an OpenID only means something within one official account
         openid_normalized as wechat_openid,

@@ -1,0 +1,276 @@
+{#-
+    The lead score of contacts at points in time, broken down by rule: the one definition of the score, used
+    for the score now (lead_score_points) and for when each contact first crossed a lifecycle threshold
+    (lead_stage_history).
+
+    `evaluations` names a CTE or relation with (contact_id, evaluated_at). The macro emits CTEs, to be placed
+    in the model's `with` list; the last one, `score_breakdown`, has one row per (contact, evaluated_at, rule)
+    with nonzero points, plus one 'cap:<group>' row per group whose cap applied, so the rows of a contact and
+    time always add up to its total:
+
+    1. engagement: behaviour events up to evaluated_at (lead_score_events), each worth
+       points * 2^(-age in days / group half-life); a one-time rule counts only the latest of the events that
+       share its occurrence key; a rule's sum is capped by its max_points (a floor for negative rules);
+    2. fit: the latest observation of each attribute up to evaluated_at (lead_fit_observations), matched to
+       the fit rules with LIKE; no decay;
+    3. groups: the rule rows of a group are capped by the group's max_points and min_points.
+    Points are rounded to 2 decimals per rule before the caps, so sums are exact.
+-#}
+{% macro lead_score_breakdown(evaluations) %}
+
+score_rule_events as (
+
+    select * from {{ ref('lead_score_events') }}
+
+),
+
+score_fit_observations as (
+
+    select * from {{ ref('lead_fit_observations') }}
+
+),
+
+score_behaviour_rules as (
+
+    select * from {{ ref('scoring_behavior_points') }}
+
+),
+
+score_fit_rules as (
+
+    select * from {{ ref('scoring_fit_points') }}
+
+),
+
+score_groups_config as (
+
+    select * from {{ ref('scoring_groups') }}
+
+),
+
+score_events_in_window as (
+
+    select
+        evaluations.contact_id,
+        evaluations.evaluated_at,
+        score_rule_events.rule_id,
+        score_rule_events.event_id,
+        score_rule_events.occurred_at,
+        score_rule_events.points,
+        score_rule_events.occurrence_key,
+        {{ half_life_decay(
+            days_between('score_rule_events.occurred_at', 'evaluations.evaluated_at'),
+            'score_rule_events.half_life_days'
+        ) }} as decay_weight
+
+    from {{ evaluations }} as evaluations
+    inner join score_rule_events
+        on evaluations.contact_id = score_rule_events.contact_id
+        and score_rule_events.occurred_at <= evaluations.evaluated_at
+
+),
+
+score_events_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by contact_id, evaluated_at, rule_id, occurrence_key
+            order by occurred_at desc, event_id desc
+        ) as occurrence_rank
+
+    from score_events_in_window
+
+),
+
+score_engagement_rules as (
+
+    select
+        contact_id,
+        evaluated_at,
+        rule_id,
+        count(*) as n_events,
+        sum(case when occurrence_rank = 1 then 1 else 0 end) as n_counted,
+        round(
+            cast(sum(case when occurrence_rank = 1 then points * decay_weight else 0 end) as decimal(18, 6)), 2
+        ) as points_before_cap,
+        max(occurred_at) as last_event_at
+
+    from score_events_ranked
+    group by
+        contact_id,
+        evaluated_at,
+        rule_id
+
+),
+
+score_engagement_points as (
+
+    select
+        score_engagement_rules.contact_id,
+        score_engagement_rules.evaluated_at,
+        'engagement' as score_kind,
+        score_behaviour_rules.group_id,
+        score_engagement_rules.rule_id,
+        score_behaviour_rules.description,
+        score_engagement_rules.n_events,
+        score_engagement_rules.n_counted,
+        score_engagement_rules.points_before_cap,
+        -- a rule's cap bounds it in the direction of its points: a ceiling when positive, a floor when negative
+        case
+            when score_behaviour_rules.max_points is null then score_engagement_rules.points_before_cap
+            when score_behaviour_rules.points >= 0
+                then least(score_engagement_rules.points_before_cap, score_behaviour_rules.max_points)
+            else greatest(score_engagement_rules.points_before_cap, score_behaviour_rules.max_points)
+        end as points,
+        score_engagement_rules.last_event_at,
+        false as disqualifies
+
+    from score_engagement_rules
+    inner join score_behaviour_rules
+        on score_engagement_rules.rule_id = score_behaviour_rules.rule_id
+
+),
+
+score_fit_ranked as (
+
+    select
+        evaluations.contact_id,
+        evaluations.evaluated_at,
+        score_fit_observations.attribute,
+        score_fit_observations.attribute_value,
+        score_fit_observations.observed_at,
+        row_number() over (
+            partition by evaluations.contact_id, evaluations.evaluated_at, score_fit_observations.attribute
+            order by
+                score_fit_observations.observed_at desc,
+                score_fit_observations.record_id desc,
+                score_fit_observations.attribute_value desc
+        ) as recency_rank
+
+    from {{ evaluations }} as evaluations
+    inner join score_fit_observations
+        on evaluations.contact_id = score_fit_observations.contact_id
+        and score_fit_observations.observed_at <= evaluations.evaluated_at
+
+),
+
+score_fit_points as (
+
+    select
+        score_fit_ranked.contact_id,
+        score_fit_ranked.evaluated_at,
+        'fit' as score_kind,
+        score_fit_rules.group_id,
+        score_fit_rules.rule_id,
+        score_fit_rules.description,
+        cast(null as {{ dbt.type_bigint() }}) as n_events,
+        cast(null as {{ dbt.type_bigint() }}) as n_counted,
+        cast(score_fit_rules.points as {{ type_double() }}) as points_before_cap,
+        cast(score_fit_rules.points as {{ type_double() }}) as points,
+        score_fit_ranked.observed_at as last_event_at,
+        score_fit_rules.disqualifies
+
+    from score_fit_ranked
+    inner join score_fit_rules
+        on score_fit_ranked.attribute = score_fit_rules.attribute
+        and score_fit_ranked.attribute_value like lower(score_fit_rules.value_like)
+    where score_fit_ranked.recency_rank = 1
+
+),
+
+score_rule_points as (
+
+    {% for part in ['score_engagement_points', 'score_fit_points'] %}
+    select
+        contact_id,
+        evaluated_at,
+        score_kind,
+        group_id,
+        rule_id,
+        description,
+        n_events,
+        n_counted,
+        cast(points_before_cap as {{ score_points_type() }}) as points_before_cap,
+        cast(points as {{ score_points_type() }}) as points,
+        last_event_at,
+        disqualifies
+
+    from {{ part }}
+    {% if not loop.last %}
+    union all
+    {% endif %}
+    {%- endfor %}
+
+),
+
+score_group_totals as (
+
+    select
+        score_rule_points.contact_id,
+        score_rule_points.evaluated_at,
+        score_rule_points.score_kind,
+        score_rule_points.group_id,
+        score_groups_config.description as group_description,
+        score_groups_config.max_points,
+        score_groups_config.min_points,
+        sum(score_rule_points.points) as group_points,
+        max(score_rule_points.last_event_at) as last_event_at
+
+    from score_rule_points
+    inner join score_groups_config
+        on score_rule_points.group_id = score_groups_config.group_id
+    group by
+        score_rule_points.contact_id,
+        score_rule_points.evaluated_at,
+        score_rule_points.score_kind,
+        score_rule_points.group_id,
+        score_groups_config.description,
+        score_groups_config.max_points,
+        score_groups_config.min_points
+
+),
+
+score_group_caps as (
+
+    select
+        contact_id,
+        evaluated_at,
+        score_kind,
+        group_id,
+        {{ dbt.concat(["'cap:'", 'group_id']) }} as rule_id,
+        {{ dbt.concat(["'cap on '", 'group_description']) }} as description,
+        cast(null as {{ dbt.type_bigint() }}) as n_events,
+        cast(null as {{ dbt.type_bigint() }}) as n_counted,
+        cast(null as {{ score_points_type() }}) as points_before_cap,
+        cast(
+            case
+                when max_points is not null and group_points > max_points then max_points - group_points
+                when min_points is not null and group_points < min_points then min_points - group_points
+                else 0
+            end
+            as {{ score_points_type() }}
+        ) as points,
+        last_event_at,
+        false as disqualifies
+
+    from score_group_totals
+
+),
+
+score_breakdown as (
+
+    select * from score_rule_points
+    where points <> 0 or disqualifies
+    union all
+    select * from score_group_caps
+    where points <> 0
+
+)
+
+{% endmacro %}
+
+{#- The exact decimal type of score points (sums of them stay exact on every engine). -#}
+{% macro score_points_type() -%}
+    decimal(12, 2)
+{%- endmacro %}

@@ -1,0 +1,115 @@
+{#-
+    The final identity cluster of every linking identifier: its part (int_identity_parts), joined to other
+    parts by accepted probabilistic links (DuckDB, when the tier is on). An identifier whose part kept none of
+    its records (they all followed a nearer identifier of another part) goes where most of its records went,
+    so every cluster has records.
+-#}
+
+with
+
+parts as (
+
+    select * from {{ ref('int_identity_parts') }}
+
+),
+
+record_parts as (
+
+    select * from {{ ref('int_identity_record_parts') }}
+
+),
+
+edges as (
+
+    select * from {{ ref('int_identity_edges') }}
+
+),
+
+{{ import_probabilistic_links() }}
+
+parts_with_records as (
+
+    select distinct part_key from record_parts
+
+),
+
+records_by_part as (
+
+    select
+        edges.identifier_key,
+        record_parts.part_key,
+        count(*) as n_records
+
+    from edges
+    inner join record_parts
+        on edges.record_id = record_parts.record_id
+    group by edges.identifier_key, record_parts.part_key
+
+),
+
+record_majority as (
+
+    select
+        identifier_key,
+        part_key,
+        row_number() over (
+            partition by identifier_key
+            order by n_records desc, {{ binary_collation('part_key') }}
+        ) as majority_rank
+
+    from records_by_part
+
+),
+
+homed as (
+
+    select
+        parts.*,
+        case
+            when parts_with_records.part_key is not null then parts.part_key
+            else record_majority.part_key
+        end as home_part_key
+
+    from parts
+    left join parts_with_records
+        on parts.part_key = parts_with_records.part_key
+    left join record_majority
+        on parts.identifier_key = record_majority.identifier_key
+        and record_majority.majority_rank = 1
+
+),
+
+part_clusters as (
+
+    select part_key_l as part_key, min(cluster_key) as cluster_key
+    from probabilistic_links
+    group by part_key_l
+
+    union
+
+    select part_key_r as part_key, min(cluster_key) as cluster_key
+    from probabilistic_links
+    group by part_key_r
+
+),
+
+final as (
+
+    select
+        homed.identifier_key,
+        homed.id_type,
+        homed.id_value,
+        homed.id_priority,
+        homed.component_key,
+        homed.home_part_key as part_key,
+        coalesce(part_clusters.cluster_key, homed.home_part_key) as cluster_key,
+        homed.split_rule,
+        case when part_clusters.cluster_key is null then false else true end as is_probabilistic
+
+    from homed
+    left join part_clusters
+        on homed.home_part_key = part_clusters.part_key
+
+)
+
+select * from final

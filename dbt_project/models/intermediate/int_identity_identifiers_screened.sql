@@ -1,0 +1,190 @@
+{#-
+    Every identifier seen, and whether it may link records into one person.
+
+      blocked   the value is in the blocked_identifiers seed, or matches blocked_identifier_patterns
+                (example numbers, test addresses, placeholder OpenIDs): typed by anyone, it proves nothing;
+      shared    detected here: the records carrying it also carry so many distinct identifiers of one type
+                that, with at most identifier_types.max_per_contact of that type per person, at least
+                var identity_shared_min_people people must share it (a switchboard number, an office PC's
+                cookie, an info@ mailbox);
+      linking   everything else.
+
+    Blocked and shared identifiers link nothing and belong to no contact; they are reported with the evidence.
+    Two people sharing one value (a couple's email) are not "shared" yet: the per-contact limits of
+    int_identity_parts split them.
+-#}
+
+with
+
+edges as (
+
+    select * from {{ ref('int_identity_edges') }}
+
+),
+
+identifier_types as (
+
+    select * from {{ ref('identifier_types') }}
+
+),
+
+blocked_values as (
+
+    select * from {{ ref('blocked_identifiers') }}
+
+),
+
+blocked_patterns as (
+
+    select * from {{ ref('blocked_identifier_patterns') }}
+
+),
+
+identifiers as (
+
+    select
+        identifier_key,
+        id_type,
+        id_value,
+        count(distinct record_id) as n_records,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+
+    from edges
+    group by identifier_key, id_type, id_value
+
+),
+
+blocked_matches as (
+
+    select identifiers.identifier_key, blocked_values.reason
+    from identifiers
+    inner join blocked_values
+        on identifiers.id_type = blocked_values.id_type
+        and identifiers.id_value = blocked_values.id_value
+
+    union all
+
+    select identifiers.identifier_key, blocked_patterns.reason
+    from identifiers
+    inner join blocked_patterns
+        on identifiers.id_type = blocked_patterns.id_type
+        and identifiers.id_value like blocked_patterns.value_pattern
+
+),
+
+blocked as (
+
+    select
+        identifier_key,
+        min(reason) as reason
+
+    from blocked_matches
+    group by identifier_key
+
+),
+
+unblocked_edges as (
+
+    select edges.record_id, edges.identifier_key, edges.id_type, edges.id_value
+    from edges
+    left join blocked
+        on edges.identifier_key = blocked.identifier_key
+    where blocked.identifier_key is null
+
+),
+
+cooccurring as (
+
+    -- each identifier with every identifier on its records, itself included
+    select distinct
+        this_side.identifier_key,
+        other_side.id_type as other_type,
+        {{ identifier_limit_scope('identifier_types.limit_scope', 'other_side.id_value') }} as other_scope,
+        other_side.identifier_key as other_key,
+        identifier_types.max_per_contact
+
+    from unblocked_edges as this_side
+    inner join unblocked_edges as other_side
+        on this_side.record_id = other_side.record_id
+    inner join identifier_types
+        on other_side.id_type = identifier_types.id_type
+
+),
+
+people_needed as (
+
+    -- n distinct values of a type where one person has at most max_per_contact: ceil(n / max) people
+    select
+        identifier_key,
+        other_type,
+        other_scope,
+        count(*) as n_values,
+        max(max_per_contact) as max_per_contact,
+        cast(floor((count(*) + max(max_per_contact) - 1) * 1.0 / max(max_per_contact)) as integer)
+            as people_lower_bound
+
+    from cooccurring
+    group by identifier_key, other_type, other_scope
+
+),
+
+strongest_evidence as (
+
+    select
+        people_needed.*,
+        row_number() over (
+            partition by people_needed.identifier_key
+            order by
+                people_needed.people_lower_bound desc,
+                people_needed.n_values desc,
+                people_needed.other_type,
+                people_needed.other_scope
+        ) as evidence_rank
+
+    from people_needed
+
+),
+
+final as (
+
+    select
+        identifiers.identifier_key,
+        identifiers.id_type,
+        identifiers.id_value,
+        identifier_types.priority as id_priority,
+        identifiers.n_records,
+        identifiers.first_seen_at,
+        identifiers.last_seen_at,
+        coalesce(strongest_evidence.people_lower_bound, 1) as people_lower_bound,
+        strongest_evidence.other_type as evidence_type,
+        strongest_evidence.n_values as evidence_values,
+        case
+            when blocked.identifier_key is not null then 'blocked'
+            when strongest_evidence.people_lower_bound >= {{ var('identity_shared_min_people') }} then 'shared'
+            else 'linking'
+        end as screen_status,
+        case
+            when blocked.identifier_key is not null then blocked.reason
+            when strongest_evidence.people_lower_bound >= {{ var('identity_shared_min_people') }} then
+                {{ dbt.concat([
+                    "'seen with '", 'cast(strongest_evidence.n_values as ' ~ dbt.type_string() ~ ')',
+                    "' distinct '", 'strongest_evidence.other_type',
+                    "' values (at most '", 'cast(strongest_evidence.max_per_contact as ' ~ dbt.type_string() ~ ')',
+                    "' per contact): shared by at least '",
+                    'cast(strongest_evidence.people_lower_bound as ' ~ dbt.type_string() ~ ')', "' people'"
+                ]) }}
+        end as screen_reason
+
+    from identifiers
+    left join identifier_types
+        on identifiers.id_type = identifier_types.id_type
+    left join blocked
+        on identifiers.identifier_key = blocked.identifier_key
+    left join strongest_evidence
+        on identifiers.identifier_key = strongest_evidence.identifier_key
+        and strongest_evidence.evidence_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,154 @@
+{#-
+    Every observation of a fit attribute, with when it was observed: what lead scoring and the propensity
+    model know about who a contact is at any point in time. Derived attributes are classified per
+    observation (title -> title_seniority, city -> region, email -> email_domain_kind), so "the latest
+    observation before t" is the golden-record value as it stood at t.
+-#}
+{%- set typed_attributes = ['industry', 'company_size', 'title', 'city'] -%}
+
+with
+
+attributes as (
+
+    select * from {{ ref('int_contact_attributes_unioned') }}
+
+),
+
+title_seniority as (
+
+    select * from {{ ref('title_seniority') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('scoring_regions') }}
+
+),
+
+email_domains as (
+
+    select * from {{ ref('scoring_email_domains') }}
+
+),
+
+observed as (
+
+    select
+        contact_id,
+        record_id,
+        occurred_at as observed_at,
+        attribute_name as attribute,
+        lower(trim(attribute_value)) as attribute_value
+
+    from attributes
+    where attribute_name in ('{{ typed_attributes | join("', '") }}', 'email')
+        and attribute_value is not null
+        and trim(attribute_value) <> ''
+
+),
+
+title_matches as (
+
+    -- as in dim_contacts: the highest-priority keyword wins; whole-word keywords must stand alone
+    select
+        observed.record_id,
+        title_seniority.seniority,
+        row_number() over (
+            partition by observed.record_id
+            order by title_seniority.priority desc, title_seniority.keyword
+        ) as match_rank
+
+    from observed
+    inner join title_seniority
+        on (
+            title_seniority.whole_word
+            and {{ dbt.concat(["' '", "translate(observed.attribute_value, '-/,&()|.', '        ')", "' '"]) }}
+                like {{ dbt.concat(["'% '", 'lower(title_seniority.keyword)', "' %'"]) }}
+        )
+        or (
+            not title_seniority.whole_word
+            and observed.attribute_value like {{ dbt.concat(["'%'", 'lower(title_seniority.keyword)', "'%'"]) }}
+        )
+    where observed.attribute = 'title'
+
+),
+
+seniority_observations as (
+
+    select
+        observed.contact_id,
+        observed.record_id,
+        observed.observed_at,
+        'title_seniority' as attribute,
+        coalesce(title_matches.seniority, 'unknown') as attribute_value
+
+    from observed
+    left join title_matches
+        on observed.record_id = title_matches.record_id
+        and title_matches.match_rank = 1
+    where observed.attribute = 'title'
+
+),
+
+region_observations as (
+
+    select
+        observed.contact_id,
+        observed.record_id,
+        observed.observed_at,
+        'region' as attribute,
+        coalesce(regions.region, 'unknown') as attribute_value
+
+    from observed
+    left join regions
+        on observed.attribute_value = lower(trim(regions.city))
+    where observed.attribute = 'city'
+
+),
+
+email_domain_observations as (
+
+    select
+        observed.contact_id,
+        observed.record_id,
+        observed.observed_at,
+        'email_domain_kind' as attribute,
+        coalesce(email_domains.domain_kind, 'business') as attribute_value
+
+    from observed
+    left join email_domains
+        on {{ dbt.split_part('observed.attribute_value', "'@'", 2) }} = lower(trim(email_domains.domain))
+    where observed.attribute = 'email'
+
+),
+
+all_observations as (
+
+    select contact_id, record_id, observed_at, attribute, attribute_value
+    from observed
+    where attribute in ('{{ typed_attributes | join("', '") }}')
+    union all
+    select * from seniority_observations
+    union all
+    select * from region_observations
+    union all
+    select * from email_domain_observations
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['record_id', "':'", 'attribute']) }} as observation_id,
+        contact_id,
+        record_id,
+        observed_at,
+        attribute,
+        attribute_value
+
+    from all_observations
+
+)
+
+select * from final

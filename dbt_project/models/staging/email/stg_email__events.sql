@@ -1,0 +1,43 @@
+with
+
+deduplicated as (
+
+    -- the source's own id: a webhook retried with another body is still one event
+    {{ first_landing('email_events', key='event_id') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.concat(["'email_events:'", '_record_hash']) }} as record_id,
+        event_id,
+        event,
+        occurred_at,
+        campaign_id,
+        message_id,
+        url,
+        {{ clean_text('bounce_type') }} as bounce_type,
+        {{ clean_text('reason') }} as reason,
+        {{ dbt.concat(["'email_'", 'event']) }} as event_type,
+        campaign_id as event_detail,
+
+        email_normalized as email,
+
+        email_problem,
+        _record_hash as record_hash,
+        _source_file as source_file,
+        _source_line as source_line,
+        _loaded_at as loaded_at
+
+    from deduplicated
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

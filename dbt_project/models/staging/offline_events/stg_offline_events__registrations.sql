@@ -1,0 +1,48 @@
+with
+
+deduplicated as (
+
+    {{ first_landing('offline_events_registrations') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.concat(["'offline_events_registrations:'", '_record_hash']) }} as record_id,
+        registration_id,
+        event_id,
+        {{ clean_text('event_name') }} as event_name,
+        registered_at as occurred_at,
+        {{ clean_text('ticket_type') }} as ticket_type,
+        'offline_event_registered' as event_type,
+        event_id as event_detail,
+
+        phone_normalized as phone,
+        email_normalized as email,
+
+        {{ clean_text('name') }} as full_name,
+        {{ clean_text('company') }} as company,
+        {{ clean_text('title') }} as title,
+        {{ clean_text('city') }} as city,
+        {{ clean_text('utm_source') }} as utm_source,
+        {{ clean_text('utm_campaign') }} as utm_campaign,
+
+        phone_problem,
+        email_problem,
+        _record_hash as record_hash,
+        _source_file as source_file,
+        _source_line as source_line,
+        _loaded_at as loaded_at
+
+    from deduplicated
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -1,0 +1,130 @@
+"""Connected components of the identity graph: the fast path (scipy, in memory and through DuckDB) and the
+portable SQL of int_identity_components give the smallest key of every component, on any graph."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.identity.pipeline import DBT_DIR
+from ml.identity.duckdb_plugin import register
+from ml.identity.stitching import identity_components
+from ml.identity.union_find import UnionFind
+
+edge_lists = st.lists(
+    st.tuples(st.integers(0, 40), st.sampled_from(["phone", "email", "crm_id"]), st.integers(0, 30)),
+    min_size=1,
+    max_size=120,
+)
+
+
+def _table(edges: list[tuple[int, str, int]]) -> pa.Table:
+    pairs = sorted({(f"r{record:03d}", f"{kind}:{value}") for record, kind, value in edges})
+    return pa.table({"record_id": [r for r, _ in pairs], "identifier_key": [k for _, k in pairs]})
+
+
+def reference_components(table: pa.Table) -> dict[str, str]:
+    """Union-find over records and identifiers: the smallest identifier key of each identifier's component."""
+    groups = UnionFind()
+    for record, key in zip(table["record_id"].to_pylist(), table["identifier_key"].to_pylist(), strict=True):
+        groups.union("record|" + record, "key|" + key)
+    smallest: dict[str, str] = {}
+    for key in table["identifier_key"].to_pylist():
+        root = groups.find("key|" + key)
+        smallest[root] = min(smallest.get(root, key), key)
+    return {key: smallest[groups.find("key|" + key)] for key in table["identifier_key"].to_pylist()}
+
+
+@given(edge_lists)
+@settings(deadline=None)
+def test_fast_components_are_the_smallest_key_of_each_component(edges):
+    table = _table(edges)
+    result = identity_components(table)
+    assert dict(
+        zip(result["identifier_key"].to_pylist(), result["component_key"].to_pylist(), strict=True)
+    ) == (reference_components(table))
+
+
+@given(edge_lists)
+@settings(max_examples=30, deadline=None)
+def test_duckdb_function_of_the_fast_path_matches_a_union_find(edges):
+    table = _table(edges)
+    keys = sorted(set(table["identifier_key"].to_pylist()))
+    records = sorted(set(table["record_id"].to_pylist()))
+    packed = [
+        keys.index(k) * 4294967296 + records.index(r)
+        for r, k in zip(table["record_id"].to_pylist(), table["identifier_key"].to_pylist(), strict=True)
+    ]
+    with duckdb.connect() as conn:
+        register(conn)
+        (labels,) = conn.execute("select yuchi_component_labels(?, ?)", [packed, len(keys)]).fetchone()
+    assert {keys[i]: keys[label] for i, label in enumerate(labels)} == reference_components(table)
+
+
+def test_keys_are_compared_by_bytes_as_sql_does():
+    table = pa.table(
+        {"record_id": ["r1", "r1", "r1"], "identifier_key": ["email:Zoe@x.cn", "email:ann@x.cn", "phone:+86"]}
+    )
+    assert set(identity_components(table)["component_key"].to_pylist()) == {"email:Zoe@x.cn"}
+
+
+@pytest.fixture(scope="module")
+def portable_sql(tmp_path_factory):
+    """The portable int_identity_components SQL as dbt compiles it (var identity_fast_path false), and a DuckDB
+    file named like the warehouse it reads."""
+    folder = tmp_path_factory.mktemp("portable")
+    warehouse = folder / "warehouse.duckdb"
+    env = os.environ | {"YUCHI_WAREHOUSE": str(warehouse), "YUCHI_DBT_TARGET": "duckdb"}
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "dbt"), "compile", "--quiet", "--profiles-dir",
+        str(DBT_DIR), "--project-dir", str(DBT_DIR), "--target-path", str(folder / "target"),
+        "--select", "int_identity_components", "--vars", "{identity_fast_path: false}",
+    ]  # fmt: skip
+    completed = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    compiled = next((folder / "target" / "compiled").rglob("int_identity_components.sql")).read_text()
+    assert "yuchi_component_labels" not in compiled and "propagated_1" in compiled
+    return warehouse, compiled
+
+
+def _portable(warehouse, compiled: str, table: pa.Table) -> dict[str, str]:
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("create schema if not exists intermediate")
+        conn.register("given_edges", table)
+        conn.execute(
+            "create or replace table intermediate.int_identity_edges as select record_id, identifier_key "
+            "from given_edges"
+        )
+        conn.execute(
+            "create or replace table intermediate.int_identity_identifiers_screened as "
+            "select distinct identifier_key, split_part(identifier_key, ':', 1) as id_type, "
+            "split_part(identifier_key, ':', 2) as id_value, 'linking' as screen_status from given_edges"
+        )
+        return dict(conn.execute(f"select identifier_key, component_key from ({compiled}\n)").fetchall())
+
+
+@given(edge_lists)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_portable_sql_gives_the_same_components_as_the_fast_path(portable_sql, edges):
+    warehouse, compiled = portable_sql
+    table = _table(edges)
+    assert _portable(warehouse, compiled, table) == reference_components(table)
+
+
+def test_portable_sql_converges_on_a_sorted_chain_of_200_identifiers(portable_sql):
+    warehouse, compiled = portable_sql
+    keys = [f"crm_id:n{i:03d}" for i in range(200)]
+    table = pa.table(
+        {
+            "record_id": [f"r{i:03d}" for i in range(199) for _ in (0, 1)],
+            "identifier_key": [key for i in range(199) for key in (keys[i], keys[i + 1])],
+        }
+    )
+    assert set(_portable(warehouse, compiled, table).values()) == {"crm_id:n000"}

@@ -1,0 +1,106 @@
+"""Point-in-time snapshots: features see only the past, labels only the horizon after the cutoff."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+
+from ml.features import DEFAULT_FEATURES
+from ml.snapshots import LABEL, snapshot
+from tests.scoring.synthetic_warehouse import Synthetic, tables, write
+
+CUTOFF = datetime(2026, 9, 1)
+
+
+def _as_known_at(frames: dict[str, pd.DataFrame], cutoff: datetime) -> dict[str, pd.DataFrame]:
+    """The warehouse as it stood at the cutoff: later events and observations gone, CRM leads as exported then."""
+    out = {name: frame.copy() for name, frame in frames.items()}
+    out["fct_behaviors"] = out["fct_behaviors"][out["fct_behaviors"]["occurred_at"] < cutoff]
+    out["lead_fit_observations"] = out["lead_fit_observations"][
+        out["lead_fit_observations"]["observed_at"] < cutoff
+    ]
+    crm = out["fct_crm_outcomes"]
+    crm = crm[crm["lead_created_at"] < cutoff].copy()
+    later = crm["opportunity_created_at"] >= cutoff
+    crm.loc[later, ["status", "opportunity_created_at", "has_opportunity"]] = ["open", pd.NaT, False]
+    out["fct_crm_outcomes"] = crm
+    return out
+
+
+def _features(path, cutoff=CUTOFF, horizon=None) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return snapshot(conn, cutoff, DEFAULT_FEATURES, horizon)
+
+
+def test_features_at_a_cutoff_are_the_same_whatever_happened_after_it(tmp_path):
+    frames = tables(Synthetic(contacts=1500, seed=7))
+    full = _features(write(tmp_path / "full.duckdb", frames))
+    past_only = _features(write(tmp_path / "past.duckdb", _as_known_at(frames, CUTOFF)))
+    # and with a burst of strong signals after the cutoff for everyone
+    noisy = {k: v.copy() for k, v in frames.items()}
+    burst = (
+        frames["fct_behaviors"]
+        .sample(5000, replace=True, random_state=1)
+        .assign(
+            event_id=[f"late{i}" for i in range(5000)],
+            occurred_at=CUTOFF + timedelta(hours=1),
+            event_detail="demo_request",
+        )
+    )
+    noisy["fct_behaviors"] = pd.concat([frames["fct_behaviors"], burst], ignore_index=True)
+    late = _features(write(tmp_path / "late.duckdb", noisy))
+    columns = ["contact_id", *DEFAULT_FEATURES.columns]
+    assert len(full) > 500 and full["n_form_submitted"].sum() > 0
+    pdt.assert_frame_equal(full[columns], past_only[columns])
+    pdt.assert_frame_equal(full[columns], late[columns])
+
+
+def test_label_is_a_first_opportunity_within_the_horizon_and_owners_of_older_ones_are_left_out(warehouse):
+    labelled = _features(warehouse, CUTOFF, horizon=30)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        first = (
+            conn.execute(
+                "select contact_id, min(opportunity_created_at) from marts.fct_crm_outcomes where has_opportunity group by 1"
+            )
+            .df()
+            .set_index("contact_id")
+            .iloc[:, 0]
+        )
+    frame = labelled.set_index("contact_id")
+    opened = first.reindex(frame.index)
+    expected = ((opened >= CUTOFF) & (opened < CUTOFF + timedelta(days=30))).astype(float)
+    assert frame[LABEL].sum() > 10
+    pdt.assert_series_equal(frame[LABEL], expected, check_names=False)
+    assert not set(first[first < CUTOFF].index) & set(frame.index), "already opportunities: sales own them"
+
+
+def test_never_happened_is_a_gap_not_zero_days_and_counts_are_zero(warehouse):
+    frame = _features(warehouse)
+    no_lead = frame[frame["has_crm_lead"] == 0]
+    assert no_lead["days_since_crm_lead"].isna().all()
+    silent = frame[frame["n_events"] == 0]
+    assert silent["days_since_last_event"].isna().all() and (silent["n_events_30d"] == 0).all()
+    active = frame[frame["n_events"] > 0]
+    assert (active["days_since_last_event"] >= 0).all() and (
+        active["days_since_last_event"] <= active["days_since_first_event"]
+    ).all()
+    assert set(frame["industry"]) <= {"software", "pharma", "retail", "unknown"}
+
+
+def test_contacts_who_refused_automated_decisions_are_not_in_snapshots(consenting_home):
+    path = consenting_home / "warehouse.duckdb"
+    frame = _features(path)
+    with duckdb.connect(str(path), read_only=True) as conn:
+        refused = {
+            r[0]
+            for r in conn.execute(
+                "select contact_id from marts.dim_contacts where refused_automated_decisions"
+            ).fetchall()
+        }
+    assert len(refused) > 50
+    assert refused.isdisjoint(frame["contact_id"]) and len(frame) > 1000
+    assert np.isfinite(frame[list(DEFAULT_FEATURES.numeric)].fillna(0).to_numpy()).all()
