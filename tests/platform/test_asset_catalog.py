@@ -25,6 +25,20 @@ def test_every_asset_is_in_a_group_of_the_flow_with_a_description_owner_and_kind
     assert problems == []
 
 
+def test_a_group_materialized_alone_never_needs_an_asset_of_a_later_group():
+    """Materializing one group (say ingest) builds what it reads: no asset reads one from later in the flow."""
+    specs = {s.key: s for s in defs.resolve_all_asset_specs()}
+    order = {group: i for i, group in enumerate(FLOW_GROUPS)}
+    backwards = [
+        f"{key.to_user_string()} ({spec.group_name}) reads {dep.asset_key.to_user_string()} "
+        f"({specs[dep.asset_key].group_name})"
+        for key, spec in specs.items()
+        for dep in spec.deps
+        if dep.asset_key in specs and order[specs[dep.asset_key].group_name] > order[spec.group_name]
+    ]
+    assert backwards == []
+
+
 def test_every_asset_has_a_freshness_policy():
     missing = [s.key.to_user_string() for s in defs.resolve_all_asset_specs() if s.freshness_policy is None]
     assert missing == []
