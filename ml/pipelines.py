@@ -18,6 +18,15 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from ml.features import FeatureSet
 
 
+def category_codes(values: pd.Series, categories: list) -> np.ndarray:
+    """Gives each value's position in `categories` (-1: not among them, or missing). Hashes the column once
+    and looks up only its distinct values: comparing a million strings against the list would hash each of
+    them again per lookup structure."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    positions = pd.Index(categories, dtype=object).get_indexer(np.asarray(uniques, dtype=object))
+    return np.where(codes >= 0, np.append(positions, -1)[codes], -1)
+
+
 class FeatureMatrix(TransformerMixin, BaseEstimator):
     """Feature frame -> float matrix for the booster: categories as codes ordered by their (smoothed) training
     conversion rate, so one numeric split separates likely from unlikely values; numbers as they are.
@@ -44,12 +53,14 @@ class FeatureMatrix(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        out = np.empty((len(X), len(self.categorical) + len(self.numeric)), dtype=np.float64)
+        # column-major: filled column by column, and the trees predict faster from it (contiguous per feature)
+        out = np.empty((len(X), len(self.categorical) + len(self.numeric)), dtype=np.float64, order="F")
         for i, column in enumerate(self.categorical):
-            codes = pd.Categorical(X[column], categories=self.categories_[column]).codes.astype(np.float64)
+            codes = category_codes(X[column], self.categories_[column]).astype(np.float64)
             codes[codes < 0] = np.nan  # a value never seen in training: treated as missing
             out[:, i] = codes
-        out[:, len(self.categorical) :] = X[list(self.numeric)].to_numpy(dtype=np.float64, na_value=np.nan)
+        for i, column in enumerate(self.numeric, start=len(self.categorical)):
+            out[:, i] = X[column].to_numpy(dtype=np.float64, na_value=np.nan)
         return out
 
     def get_feature_names_out(self, input_features=None):
