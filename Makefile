@@ -43,6 +43,25 @@ test: prepare
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# The dbt project on a local Spark (dbt-spark session method) in its own venv: pyspark must stay out of .venv.
+SPARK_VENV := .venv-spark
+$(SPARK_VENV)/.installed: pyproject.toml
+	test -d $(SPARK_VENV) || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install -q -U pip setuptools wheel
+	$(SPARK_VENV)/bin/pip install -q -e ".[dev,postgres,spark]"
+	touch $@
+
+.PHONY: test-spark
+test-spark: prepare $(SPARK_VENV)/.installed
+	$(SPARK_VENV)/bin/python -m pytest -q -m spark tests/platform
+
+# Benchmarks: `make bench SCALE=SF1` (100,000 people), SF10 (1,000,000) or a number of people.
+SCALE ?= SF1
+.PHONY: bench
+bench: prepare
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python -m bench --scale $(SCALE)
+
 # Sync benchmarks on loopback fakes: 10k records under 30% 429/500, a 100k diff with 1% changed, throughput
 # against the destination's rate limit. Prints one JSON line per benchmark.
 .PHONY: bench-sync

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,13 +13,35 @@ import duckdb
 from connectors.settings import YuchiPaths, resolve_paths
 
 WAREHOUSE_POOL = "duckdb_warehouse"
-"""DuckDB allows one writing process: every asset that writes the warehouse runs in this pool (limit 1)."""
+"""The Dagster concurrency pool of every step that opens the embedded warehouse (the instance limits it to 1).
+
+DuckDB locks its file per process: one process may write, or several may read, never both. So a reader in one
+run and a writer in another collide just like two writers do, and readers join the pool too; they still open the
+file read-only, so a bug cannot write where it should only read.
+"""
+
+LOCK_WAIT_MESSAGE = "warehouse file is locked by another process"
+"""Logged (as a warning) whenever a step finds the warehouse locked; tests count it to prove the pool works."""
+
+
+class WarehouseLockedError(RuntimeError):
+    """The warehouse file stayed locked by another process for longer than the resource waits."""
+
+
+def _is_lock_conflict(error: duckdb.Error) -> bool:
+    return bool(re.search(r"could not set lock|conflicting lock", str(error), re.IGNORECASE))
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The embedded DuckDB warehouse and landing folder; paths resolve from YUCHI_HOME/YUCHI_WAREHOUSE at run time."""
+    """The embedded DuckDB warehouse and landing folder; paths resolve from YUCHI_HOME/YUCHI_WAREHOUSE at run time.
+
+    Steps of Dagster runs never contend for the file (they share WAREHOUSE_POOL); a process outside Dagster
+    (a notebook, a BI tool, the DuckDB CLI) can still hold it, so opening waits up to lock_wait_seconds for it
+    and then fails with a message naming the file and the holder.
+    """
 
     home: str | None = None
+    lock_wait_seconds: float = 120.0
 
     def paths(self) -> YuchiPaths:
         return resolve_paths(self.home)
@@ -26,11 +50,31 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         path = self.paths().warehouse
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(str(path), read_only=read_only)
+        conn = self._open(str(path), read_only)
         try:
             yield conn
         finally:
             conn.close()
+
+    def _open(self, path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_wait_seconds
+        delay, warned = 0.05, False
+        while True:
+            try:
+                return duckdb.connect(path, read_only=read_only)
+            except duckdb.Error as exc:
+                if not _is_lock_conflict(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseLockedError(
+                        f"{path} stayed locked for {self.lock_wait_seconds:.0f}s by another process; close it "
+                        f"(DuckDB CLI, notebook, BI tool) or run the step again. DuckDB said: {exc}"
+                    ) from exc
+                if not warned:
+                    dg.get_dagster_logger().warning(f"{LOCK_WAIT_MESSAGE}; waiting: {exc}")
+                    warned = True
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
 
 def table_preview(conn: duckdb.DuckDBPyConnection, sql: str, limit: int = 10) -> dg.MetadataValue:

@@ -111,12 +111,24 @@ def shared_phone(
     return ids.normalize_phone(phone).value
 
 
+LINE_RECORD_SUFFIXES = (".csv", ".jsonl")  # one record a line (CSV after its header row)
+
+
 def hold_back(home: Path, fraction: float = 0.01, seed: int = 3) -> Path:
     """Moves a random `fraction` of the landed records out of landing/ into held_back/ (same channel folders,
-    files named '<stem>-late<suffix>'), as if they arrived after the next run; gives the held_back folder."""
+    files named '<stem>-late<suffix>'), as if they arrived after the next run; gives the held_back folder.
+
+    Line-record files (CSV, JSON lines) are split by record; a file that is one unit (a WeChat XML push, a
+    spreadsheet) arrives late whole, with the same chance."""
     rng = random.Random(seed)
     landing, held = home / "landing", home / "held_back"
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
+        target = held / path.parent.relative_to(landing) / f"{path.stem}-late{path.suffix}"
+        if path.suffix not in LINE_RECORD_SUFFIXES:
+            if rng.random() < fraction:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(path), target)
+            continue
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
         header = lines[:1] if path.suffix == ".csv" else []
@@ -127,7 +139,6 @@ def hold_back(home: Path, fraction: float = 0.01, seed: int = 3) -> Path:
         kept = [line for line, late in zip(body, is_late, strict=True) if not late]
         late = [line for line, late in zip(body, is_late, strict=True) if late]
         path.write_text("\n".join(header + kept) + "\n", encoding="utf-8")
-        target = held / path.parent.relative_to(landing) / f"{path.stem}-late{path.suffix}"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("\n".join(header + late) + "\n", encoding="utf-8")
     return held

@@ -133,7 +133,7 @@ def build_memberships_asset(specs: Sequence[SegmentSpec]) -> dg.AssetsDefinition
     @dg.asset(
         key=MEMBERSHIPS,
         deps=[s.asset_key for s in specs],
-        group_name="segments",
+        group_name="activation",
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,
         automation_condition=dg.AutomationCondition.eager(),

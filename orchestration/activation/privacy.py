@@ -99,6 +99,7 @@ def build_erased_stay_erased_check(table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_key(table),
         name="erased_people_stay_erased",
+        pool=WAREHOUSE_POOL,
         blocking=True,
         description="No record of a person erased on request (PIPL art. 47, GDPR art. 17) was loaded again; if "
         "one was, materialize activation/erasure_requests to remove it.",

@@ -139,6 +139,7 @@ def build_sync_assets(segment: SegmentSpec, spec: DestinationSpec) -> list:
     @dg.asset_check(
         asset=plan_key,
         name="change_is_not_anomalous",
+        pool=WAREHOUSE_POOL,
         blocking=True,
         description=f"Blocks the sync when more than {segment.anomaly.max_removal_fraction:.0%} of the synced "
         f"members would leave {segment.name} at {spec.to} at once, until a person confirms.",

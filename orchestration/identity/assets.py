@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from ml.identity.guardrails import guardrail_report
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 SCREENED = dg.AssetKey(["intermediate", "int_identity_identifiers_screened"])
 PARTS = dg.AssetKey(["intermediate", "int_identity_parts"])
@@ -23,6 +23,7 @@ pre-fills a phone, a tracker that sends one cookie for everyone): the check warn
     deps=[SCREENED, PARTS, MERGES, RECORDS],
     group_name="identity",
     kinds={"python", "duckdb"},
+    pool=WAREHOUSE_POOL,
     owners=["team:analytics-engineering"],
 )
 def identity_guardrails(
@@ -65,6 +66,7 @@ def identity_guardrails(
 @dg.asset_check(
     asset=GUARDRAILS,
     name="few_records_on_shared_identifiers",
+    pool=WAREHOUSE_POOL,
     description=f"Warns when more than {MAX_SHARE_OF_RECORDS_ON_SHARED:.0%} of records carry an identifier "
     "shared by several people: a broken form or tracker is feeding one value for everyone.",
 )

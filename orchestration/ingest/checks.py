@@ -11,7 +11,7 @@ from connectors.sources import ALL_ENTITIES
 from connectors.sources.contract import Entity
 from connectors.sources.readers import count_records
 from orchestration.ingest.assets import raw_key
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 
 def _latest_batches(conn: duckdb.DuckDBPyConnection, entity: Entity) -> list[str]:
@@ -30,6 +30,7 @@ def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
         asset=raw_key(entity.table),
         name="great_expectations_suite",
         blocking=True,
+        pool=WAREHOUSE_POOL,
         description=f"Great Expectations suite for the rows of raw.{entity.table} the latest load wrote: required "
         "fields present, identifiers in normalised form, values within the contract.",
     )
@@ -125,6 +126,7 @@ def build_row_accounting_check(entity: Entity) -> dg.AssetChecksDefinition:
         asset=raw_key(entity.table),
         name="row_accounting",
         blocking=True,
+        pool=WAREHOUSE_POOL,
         description="Every record of every loaded landing file is in raw or in quarantine, once: the file log "
         "agrees with both tables for every file, and the files of the latest load, counted again from the "
         "landing folder, hold exactly the records logged.",

@@ -10,7 +10,7 @@ from orchestration.resources import WAREHOUSE_POOL
 from orchestration.transform.project import dbt_project
 
 GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
-    ("stg_", "staging"),
+    ("stg_", "ingest"),
     ("int_identity", "identity"),
     ("int_records", "identity"),
     ("contact_identifiers", "identity"),
@@ -21,8 +21,11 @@ GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
     ("lead_score", "scoring"),
     ("lead_", "scoring"),
     ("scoring_", "scoring"),
-    ("segment", "segments"),
-    ("tag_", "segments"),
+    ("segment", "activation"),
+    ("event_types", "profiles"),
+    ("title_seniority", "identity"),
+    ("int_contact_attributes", "identity"),
+    ("tag_", "activation"),
 )
 
 
@@ -31,7 +34,7 @@ def group_for(name: str, resource_type: str) -> str:
     for prefix, group in GROUP_BY_MODEL_PREFIX:
         if name.startswith(prefix):
             return group
-    return "identity" if resource_type == "seed" and "identifier" in name else "transform"
+    return "identity" if resource_type == "seed" and "identifier" in name else "profiles"
 
 
 class YuchiDbtTranslator(DagsterDbtTranslator):
@@ -59,5 +62,11 @@ translator = YuchiDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_ass
     pool=WAREHOUSE_POOL,
 )
 def yuchi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Builds the selected dbt models, seeds and tests (`dbt build`), streaming results as they finish."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """Builds the selected dbt models, seeds and tests (`dbt build`), streaming results as they finish.
+
+    Cautious indirect selection: when only some models are selected (one group, one asset), a test runs only
+    if every model it reads was selected too, so a singular test never reads a table this run did not build.
+    No `fetch_row_counts()`: it keeps a read-write DuckDB connection open in the run's process, and the next
+    step's read-only connection to the same file then fails ("different configuration").
+    """
+    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from connectors.demo.generator import DemoConfig, generate
+from tests.platform.dbt_runs import DbtRun, dbt
 
 
 def ingest_into_duckdb(home: Path) -> dg.ExecuteInProcessResult:
@@ -33,3 +37,28 @@ def ingested_home(tmp_path_factory) -> Path:
     result = ingest_into_duckdb(home)
     assert result.success
     return home
+
+
+@dataclass(frozen=True)
+class DuckdbBuild:
+    """The reference build the other engines are compared with: `dbt build` on DuckDB over ingested raw.*."""
+
+    home: Path
+    run: DbtRun
+    started: datetime
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def duckdb_build(ingested_home, tmp_path_factory) -> DuckdbBuild:
+    workdir = tmp_path_factory.mktemp("duckdb_build")
+    home = workdir / "yuchi"
+    home.mkdir()
+    shutil.copy(ingested_home / "warehouse.duckdb", home / "warehouse.duckdb")
+    started = datetime.now()
+    run = dbt(["build"], "duckdb", workdir, {"YUCHI_HOME": str(home), "YUCHI_WAREHOUSE": None})
+    assert run.returncode == 0 and not run.failures(), run.failures() or run.output[-4000:]
+    return DuckdbBuild(home, run, started)

@@ -74,3 +74,23 @@ def table_differences(
         *(f"only left:  {row}" for row in list(only_left)[:show]),
         *(f"only right: {row}" for row in list(only_right)[:show]),
     ]
+
+
+def marts_differences(
+    reference: Any, other: Any, tables: dict[str, str], built_after: datetime
+) -> dict[str, list[str]]:
+    """Gives, per mart, what differs between the reference's marts.<name> (a DuckDB cursor) and `other`'s table
+    (the relation `tables` names for it); empty when every mart is equal."""
+    differences = {}
+    for name, relation in tables.items():
+        diff = table_differences(
+            fetch_table(reference, f"marts.{name}"), fetch_table(other, relation), built_after=built_after
+        )
+        if diff:
+            differences[name] = diff
+    return differences
+
+
+def describe(differences: dict[str, list[str]]) -> str:
+    """Gives the differences of marts_differences as an assertion message."""
+    return "\n".join(f"marts.{t}:\n  " + "\n  ".join(d) for t, d in differences.items())

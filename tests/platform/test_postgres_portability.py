@@ -6,76 +6,53 @@ identical on both engines, see docs/decisions/2026-11-23-portability-tests-copy-
 
 from __future__ import annotations
 
-import shutil
-from datetime import datetime
-
 import duckdb
 import pytest
 
 from tests.platform.dbt_runs import dbt
-from tests.platform.marts_comparison import fetch_table, table_differences
+from tests.platform.marts_comparison import describe, marts_differences
 from tests.platform.postgres import fresh_database
 from tests.platform.warehouse_copy import copy_schema
 
 
 @pytest.fixture(scope="module")
-def builds(ingested_home, tmp_path_factory):
-    """dbt build of the same raw rows on DuckDB (a copy of the ingested warehouse) and on PostgreSQL."""
-    workdir = tmp_path_factory.mktemp("postgres_portability")
-    home = workdir / "yuchi"
-    home.mkdir()
-    shutil.copy(ingested_home / "warehouse.duckdb", home / "warehouse.duckdb")
-    started = datetime.now()
-    duckdb_run = dbt(["build"], "duckdb", workdir, {"YUCHI_HOME": str(home), "YUCHI_WAREHOUSE": None})
+def postgres(duckdb_build, tmp_path_factory):
+    """dbt build on PostgreSQL over the raw rows of the DuckDB reference build."""
+    workdir = tmp_path_factory.mktemp("postgres_build")
     with fresh_database() as database:
-        with (
-            duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as source,
-            database.connect() as pg,
-        ):
+        with duckdb.connect(str(duckdb_build.warehouse), read_only=True) as source, database.connect() as pg:
             copied = copy_schema(source, pg, "raw")
-        postgres_run = dbt(["build"], "postgres", workdir, database.env())
         yield {
-            "home": home,
             "database": database,
             "copied": copied,
-            "duckdb": duckdb_run,
-            "postgres": postgres_run,
-            "started": started,
+            "run": dbt(["build"], "postgres", workdir, database.env()),
         }
 
 
-def test_dbt_build_with_seeds_models_tests_and_unit_tests_passes_on_postgres(builds):
-    run = builds["postgres"]
-    assert builds["copied"]["web_forms_submissions"] > 0
+def test_dbt_build_with_seeds_models_tests_and_unit_tests_passes_on_postgres(postgres, duckdb_build):
+    run = postgres["run"]
+    assert postgres["copied"]["web_forms_submissions"] > 0
     assert run.returncode == 0 and not run.failures(), run.failures() or run.output[-4000:]
     for resource_type in ("seed", "model", "test", "unit_test"):
         assert run.count(resource_type) > 0, f"no {resource_type} ran on postgres"
-    assert run.statuses.keys() == builds["duckdb"].statuses.keys(), "both engines build the same nodes"
+    assert run.statuses.keys() == duckdb_build.run.statuses.keys(), "both engines build the same nodes"
 
 
-def test_marts_on_postgres_equal_marts_on_duckdb_for_the_same_raw_rows(builds):
-    assert builds["duckdb"].returncode == 0, builds["duckdb"].output[-4000:]
-    with builds["database"].connect() as pg, pg.cursor() as pg_cursor:
+def test_marts_on_postgres_equal_marts_on_duckdb_for_the_same_raw_rows(postgres, duckdb_build):
+    with postgres["database"].connect() as pg, pg.cursor() as pg_cursor:
         pg_cursor.execute("select table_name from information_schema.tables where table_schema = 'marts'")
         tables = sorted(name for (name,) in pg_cursor.fetchall())
         assert {"dim_contacts", "contact_identifiers", "fct_behaviors", "lead_scores"} <= set(tables)
-        differences = {}
-        with duckdb.connect(str(builds["home"] / "warehouse.duckdb"), read_only=True) as warehouse:
-            duck_cursor = warehouse.cursor()
-            for table in tables:
-                diff = table_differences(
-                    fetch_table(duck_cursor, f"marts.{table}"),
-                    fetch_table(pg_cursor, f"marts.{table}"),
-                    built_after=builds["started"],
-                )
-                if diff:
-                    differences[table] = diff
-    assert differences == {}, "\n".join(f"marts.{t}:\n  " + "\n  ".join(d) for t, d in differences.items())
+        with duckdb.connect(str(duckdb_build.warehouse), read_only=True) as warehouse:
+            differences = marts_differences(
+                warehouse.cursor(), pg_cursor, {t: f"marts.{t}" for t in tables}, duckdb_build.started
+            )
+    assert differences == {}, describe(differences)
 
 
-def test_identity_and_scores_are_not_trivially_equal(builds):
-    """Guards the comparison above: the data must give many contacts, several merges, and some MQLs."""
-    with duckdb.connect(str(builds["home"] / "warehouse.duckdb"), read_only=True) as warehouse:
+def test_identity_and_scores_are_not_trivially_equal(duckdb_build):
+    """Guards the engine comparisons: the data must give many contacts, several merges, and some MQLs."""
+    with duckdb.connect(str(duckdb_build.warehouse), read_only=True) as warehouse:
         contacts, merged, mqls = warehouse.execute(
             "select count(*), count(*) filter (where n_identifiers > 2), "
             "(select count(*) from marts.lead_scores where is_mql) from marts.dim_contacts"

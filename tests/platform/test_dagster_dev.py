@@ -1,0 +1,164 @@
+"""The Dagster UI and instance as an operator runs them (`dagster dev`: webserver, daemon, run queue, pools).
+
+One `dagster dev` on loopback serves both tests: an operator materializes an asset from the UI in headless
+Chromium, and several runs launched at once share the DuckDB warehouse without a single lock conflict.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from itertools import combinations
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster_graphql import DagsterGraphQLClient
+
+from connectors.demo.generator import DemoConfig, generate
+from orchestration.definitions import FLOW_GROUPS, defs
+from orchestration.resources import LOCK_WAIT_MESSAGE, WAREHOUSE_POOL
+from tests.platform.browser import click_button, dismiss_dialog, headless_chromium, wait_for
+from tests.platform.dagster_dev import dagster_dev
+
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+LOCK_ERROR = re.compile(rf"could not set lock|conflicting lock|{LOCK_WAIT_MESSAGE}", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("dagster_dev")
+    home = workdir / "yuchi"
+    generate(DemoConfig(people=300, seed=5), home)
+    with dagster_dev(workdir, home) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def instance(server):
+    with dg.DagsterInstance.from_config(str(server.dagster_home)) as opened:
+        yield opened
+
+
+def wait_for_runs(
+    instance: dg.DagsterInstance, run_ids: list[str], timeout: float = 600
+) -> list[dg.RunRecord]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        records = instance.get_run_records(dg.RunsFilter(run_ids=run_ids))
+        if len(records) == len(run_ids) and all(r.dagster_run.status in FINISHED for r in records):
+            return records
+        time.sleep(1)
+    raise TimeoutError(f"runs {run_ids} did not finish in {timeout:.0f}s")
+
+
+def screenshot(driver, name: str, folder: Path) -> Path:
+    """Saves a screenshot in the test's folder, and into YUCHI_DOCS_SCREENSHOTS (docs/images) when set."""
+    path = folder / name
+    driver.save_screenshot(str(path))
+    if os.environ.get("YUCHI_DOCS_SCREENSHOTS"):
+        driver.save_screenshot(str(Path(os.environ["YUCHI_DOCS_SCREENSHOTS"]) / name))
+    return path
+
+
+def test_operator_sees_the_flow_and_materializes_an_asset_from_the_ui(server, instance, tmp_path):
+    groups = sorted({spec.group_name for spec in defs.resolve_all_asset_specs()}, key=FLOW_GROUPS.index)
+    with headless_chromium() as browser:
+        browser.get(f"{server.url}/asset-groups")
+        wait_for(browser, lambda text: "Global asset lineage" in text, "the asset graph page")
+        dismiss_dialog(browser, "Join the Dagster community", "Skip")  # shown once to a fresh browser
+        text = wait_for(browser, lambda text: all(g in text for g in groups), f"groups {groups} in the graph")
+        assert "Materialize all" in text
+
+        browser.get(f"{server.url}/assets/raw/crm_outcomes")
+        wait_for(browser, lambda text: "Never materialized" in text, "the unmaterialized asset page")
+        launched_after = time.time()
+        assert click_button(browser, "Materialize"), "no Materialize button on the asset page"
+
+        deadline = time.monotonic() + 60
+        runs: list[dg.DagsterRun] = []
+        while not runs and time.monotonic() < deadline:
+            runs = [
+                r
+                for r in instance.get_runs()
+                if dg.AssetKey(["raw", "crm_outcomes"]) in (r.asset_selection or ())
+            ]
+            time.sleep(0.5)
+        assert len(runs) == 1, "clicking Materialize launched no run"
+        (record,) = wait_for_runs(instance, [runs[0].run_id])
+        assert record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+        assert record.create_timestamp.timestamp() >= launched_after - 1
+
+        browser.get(f"{server.url}/assets/raw/crm_outcomes")
+        text = wait_for(
+            browser, lambda text: "Never materialized" not in text and "rows_loaded" in text, "metadata"
+        )
+        assert "files_loaded" in text and "rows_quarantined" in text, text
+        checks = [
+            e.dagster_event.event_specific_data
+            for e in instance.all_logs(record.dagster_run.run_id)
+            if e.dagster_event and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"
+        ]
+        assert {c.check_name for c in checks} == {"great_expectations_suite", "row_accounting"}
+        assert all(c.passed for c in checks)
+        screenshot(browser, "dagster-asset-page.png", tmp_path)
+        browser.get(f"{server.url}/runs/{record.dagster_run.run_id}")
+        wait_for(browser, lambda text: "Success" in text, "the run page")
+        screenshot(browser, "dagster-run.png", tmp_path)
+        browser.get(f"{server.url}/asset-groups")
+        wait_for(browser, lambda text: all(g in text for g in groups), "the asset graph again")
+        time.sleep(2)  # let the graph finish its layout animation before the picture
+        assert screenshot(browser, "dagster-asset-graph.png", tmp_path).stat().st_size > 10_000
+
+
+def _pool_step_windows(instance: dg.DagsterInstance, run_id: str, pool_steps: set[str]) -> list[tuple]:
+    starts, windows = {}, []
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key not in pool_steps:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            windows.append((starts[event.step_key], entry.timestamp, run_id, event.step_key))
+    return windows
+
+
+PARALLEL_RUN_TABLES = ("web_forms_submissions", "webinars_registrations", "webinars_attendance")
+"""Two channel loads (webinars loads two tables in one step) and their six blocking checks: eight warehouse
+steps per run, enough to interleave three runs, few enough to keep the test short as channels are added."""
+
+
+def test_runs_launched_together_share_the_warehouse_without_lock_errors(server, instance):
+    """Three runs of channel loads and their raw checks, queued at once: the queue starts them together, the pool
+    lets one warehouse step run at a time, and no step ever meets DuckDB's file lock."""
+    ingest = [dg.AssetKey(["raw", table]) for table in PARALLEL_RUN_TABLES]
+    client = DagsterGraphQLClient("127.0.0.1", port_number=server.port)
+    run_ids = [client.submit_job_execution("__ASSET_JOB", asset_selection=ingest) for _ in range(3)]
+    records = wait_for_runs(instance, run_ids)
+
+    failed = [r.dagster_run.run_id for r in records if r.dagster_run.status != dg.DagsterRunStatus.SUCCESS]
+    assert not failed, f"runs failed: {failed}"
+    starts = [r.start_time for r in records]
+    ends = [r.end_time for r in records]
+    assert max(starts) < min(ends), "the queue should have run the three runs at the same time"
+
+    lock_messages = [
+        entry.message
+        for run_id in run_ids
+        for entry in instance.all_logs(run_id)
+        if entry.message and LOCK_ERROR.search(entry.message)
+    ]
+    assert lock_messages == []
+
+    pool_steps = {
+        d.node_def.name for d in [*defs.assets, *defs.asset_checks] if d.node_def.pool == WAREHOUSE_POOL
+    }
+    windows = [w for run_id in run_ids for w in _pool_step_windows(instance, run_id, pool_steps)]
+    steps_per_run = 2 + 2 * len(ingest)  # the two channel loads, two checks per table
+    assert len({w[3] for w in windows}) == steps_per_run and len(windows) == 3 * steps_per_run
+    overlapping = [
+        (a, b) for a, b in combinations(windows, 2) if a[2] != b[2] and a[0] < b[1] and b[0] < a[1]
+    ]
+    assert overlapping == [], f"steps of pool {WAREHOUSE_POOL} overlapped across runs"

@@ -1,0 +1,87 @@
+"""The benchmark harness's pure parts: scale factors, chunked landing-file names, and the ratios it reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.data import chunk_file_name, parse_scale
+from bench.measure import Measurement
+from bench.registry import Stage
+from bench.report import STITCHING_MODEL, render_markdown, summarize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SF1", ("SF1", 100_000)),
+        ("sf10", ("SF10", 1_000_000)),
+        ("SF0.5", ("SF0.5", 50_000)),
+        ("2500", ("2500p", 2500)),
+    ],
+)
+def test_scale_factors_give_people_as_the_issue_defines_them(text, expected):
+    assert parse_scale(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "SF", "0", "-5", "big"])
+def test_unknown_scale_is_refused_with_the_accepted_forms(text):
+    with pytest.raises(ValueError, match="expected SF1, SF10"):
+        parse_scale(text)
+
+
+def test_chunk_tag_keeps_the_file_name_prefix_and_extension_loader_globs_match():
+    assert chunk_file_name("submissions-2026W27.jsonl", 3) == "submissions-2026W27-c003.jsonl"
+    assert chunk_file_name("outcomes.csv", 12) == "outcomes-c012.csv"
+
+
+def _stage(name: str, kind: str = "pipeline", in_target: bool = True) -> Stage:
+    return Stage(name, lambda ctx: None, 0, kind, in_target and kind == "pipeline", (), ("full",), "")
+
+
+def test_report_sums_target_stages_and_divides_by_floors_and_peers_measured_in_the_same_run():
+    stages = {
+        s.name: s
+        for s in [
+            _stage("ingest"),
+            _stage("identity"),
+            _stage("training", in_target=False),
+            _stage("scan_floor_landing", "floor"),
+            _stage("scipy_components", "floor"),
+            _stage("splink_clustering", "peer"),
+        ]
+    }
+    full = [
+        Measurement("ingest", seconds=30.0, peak_rss_bytes=2 * 1024**3),
+        Measurement(
+            "identity",
+            seconds=20.0,
+            peak_rss_bytes=3 * 1024**3,
+            metrics={"dbt_seconds_by_model": {STITCHING_MODEL: 6.0}},
+        ),
+        Measurement("training", seconds=500.0, peak_rss_bytes=9 * 1024**3),
+        Measurement("scan_floor_landing", seconds=10.0),
+        Measurement("scipy_components", seconds=2.0),
+        Measurement("splink_clustering", seconds=12.0),
+    ]
+    incremental = [Measurement("ingest", seconds=3.0), Measurement("identity", seconds=2.5)]
+
+    summary = summarize(stages, full, incremental)
+
+    assert summary["full_refresh"]["stages"] == ["ingest", "identity"]  # training is not in the target
+    assert summary["full_refresh"]["seconds"] == 50.0
+    assert summary["full_refresh"]["peak_rss_bytes"] == 3 * 1024**3
+    assert summary["full_refresh_vs_scan_floor"] == 5.0
+    assert summary["stitching_vs_scipy_components"] == 3.0
+    assert summary["stitching_vs_splink_clustering"] == 0.5
+    assert summary["stitching_vs_networkx_components"] is None  # not measured, not invented
+    assert summary["incremental_vs_full"] == 0.11
+    session = {
+        "scale": "SF1",
+        "people": 100_000,
+        "records": 800_000,
+        "command": "python -m bench --scale SF1",
+        "finished_at": "2026-11-23T12:00:00+00:00",
+        "machine": {"cpus": 2, "memory_gib": 24, "load_before": "1.0", "load_after": "1.0"},
+    }
+    markdown = render_markdown(session, stages, full, incremental, summary)
+    assert "5.00 (meets target 8.00)" in markdown and "0.11 (meets target 0.15)" in markdown
