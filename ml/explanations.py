@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ml.features import FeatureSet
+from ml.pipelines import category_codes
 
 GRID_POINTS = 16
 
@@ -91,8 +92,8 @@ def lookup(
 ) -> np.ndarray:
     """Gives each value's effect: the effect of the grid point at or below it (categories: equal to it)."""
     if categorical:
-        codes = pd.Categorical(values, categories=grid).codes
-        return np.where(codes >= 0, np.append(np.asarray(effects, dtype=float), 0.0)[codes], 0.0)
+        codes = category_codes(values, grid)  # -1: a value without a table entry, no effect
+        return np.append(np.asarray(effects, dtype=float), 0.0)[codes]
     numbers = values.to_numpy(dtype=float)
     index = np.clip(
         np.searchsorted(np.asarray(grid, dtype=float), numbers, side="right") - 1, 0, len(grid) - 1
@@ -104,8 +105,8 @@ def lookup(
 
 def attributions(explainer: Explainer, frame: pd.DataFrame, features: FeatureSet) -> np.ndarray:
     """Gives a (contacts x features) matrix: how much each feature's value moves each contact's probability
-    away from a typical contact's."""
-    out = np.zeros((len(frame), len(features.columns)), dtype=float)
+    away from a typical contact's. Column-major: each feature's column is written and summed contiguously."""
+    out = np.zeros((len(frame), len(features.columns)), dtype=float, order="F")
     for j, column in enumerate(features.columns):
         if not any(explainer.effects[column]) and not explainer.missing_effects.get(column):
             continue  # a feature without influence (constant in training): nothing to look up

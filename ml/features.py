@@ -1,9 +1,11 @@
 """The propensity model's features: what each one measures, the SQL aggregate that computes it from behaviour
 events before a cutoff, and the concept it explains in a salesperson's words.
 
-The catalogue follows Yuchi's behaviour vocabulary (seeds/event_types.csv): one count per event type and one
-30-day count per channel, plus the signals sales care about (demo requests, pricing views, webinar minutes),
-recency, the CRM lead's state at the cutoff and the fit attributes as they were known then.
+The catalogue follows Yuchi's behaviour vocabulary (seeds/event_types.csv): one count per event type, and per
+channel 7/30/90-day counts and days since its last event, plus the signals sales care about (demo requests,
+pricing views, webinar and session minutes, email and SMS response rates), activity trend, recency, the CRM
+lead's state at the cutoff and the fit attributes as they were known then. A warehouse without some channel
+gives constant columns; training leaves those out of the model (FeatureSet.informative).
 """
 
 from __future__ import annotations
@@ -66,15 +68,36 @@ class Feature:
     categorical: bool = False
 
 
+WINDOWS = (7, 30, 90)
+
+
 def _count(condition: str) -> str:
     return f"count(*) filter (where {condition})"
 
 
+def _rate(event_type: str, of_event_type: str) -> str:
+    """Share of `of_event_type` events followed up by `event_type` (capped at 1: an open tracked without its
+    delivery receipt); NULL when there was nothing to respond to."""
+    responses = _count(f"event_type = '{event_type}'")
+    sent = _count(f"event_type = '{of_event_type}'")
+    return f"least(1.0, {responses} / nullif({sent}, 0))"
+
+
+def keeps_gaps(name: str) -> bool:
+    """Gives whether a feature's absence is a gap (NaN: "never happened", "nothing to respond to") rather than 0."""
+    return name.startswith("days_since") or name.endswith("_rate")
+
+
 def _catalogue() -> tuple[Feature, ...]:
     features = [Feature(f"n_{t}", _count(f"event_type = '{t}'"), t) for t in EVENT_CHANNELS]
-    features += [
-        Feature(f"n_{c}_30d", _count(f"channel = '{c}' and age_days <= 30"), f"channel_{c}") for c in CHANNELS
-    ]
+    for c in CHANNELS:  # how much, how lately, per channel: interest that is warming up or cooling down
+        features += [
+            Feature(f"n_{c}_{days}d", _count(f"channel = '{c}' and age_days <= {days}"), f"channel_{c}")
+            for days in WINDOWS
+        ]
+        features.append(
+            Feature(f"days_since_last_{c}", f"min(age_days) filter (where channel = '{c}')", f"channel_{c}")
+        )
     features += [
         Feature(
             "n_demo_requests",
@@ -108,10 +131,28 @@ def _catalogue() -> tuple[Feature, ...]:
             _count("event_type = 'webinar_attended' and minutes >= 30"),
             "webinar_attended",
         ),
+        Feature(
+            "webinar_minutes_90d",
+            "coalesce(sum(minutes) filter (where event_type = 'webinar_attended' and age_days <= 90), 0)",
+            "webinar_attended",
+        ),
+        Feature(
+            "offline_session_minutes",
+            "coalesce(sum(minutes) filter (where event_type = 'offline_session_attended'), 0)",
+            "offline_session_attended",
+        ),
+        # engagement rates: NULL (a gap, not 0) for someone never sent anything
+        Feature("email_open_rate", _rate("email_opened", "email_delivered"), "email_opened"),
+        Feature("email_click_rate", _rate("email_clicked", "email_delivered"), "email_clicked"),
+        Feature("sms_click_rate", _rate("sms_clicked", "sms_delivered"), "sms_clicked"),
         Feature("n_hand_raises_30d", _count(f"{HAND_RAISE} and age_days <= 30"), "demo"),
         Feature("n_events", "count(*)", "activity"),
         Feature("n_events_7d", _count("age_days <= 7"), "recent_activity"),
         Feature("n_events_30d", _count("age_days <= 30"), "recent_activity"),
+        Feature("n_events_90d", _count("age_days <= 90"), "recent_activity"),
+        # the 30 days before the last 30: with n_events_30d, whether activity is rising or fading
+        Feature("n_events_30_60d", _count("age_days > 30 and age_days <= 60"), "activity"),
+        Feature("n_channels_30d", "count(distinct channel) filter (where age_days <= 30)", "channels"),
         Feature("active_days", "count(distinct cast(occurred_at as date))", "activity"),
         Feature(
             "active_days_30d",
@@ -153,6 +194,17 @@ class FeatureSet:
     @property
     def columns(self) -> list[str]:
         return [*self.numeric, *self.categorical]
+
+    def informative(self, frame) -> tuple[FeatureSet, list[str]]:
+        """Gives the feature set without the columns that hold one value in `frame` (a channel this warehouse
+        does not load: all zeros or all gaps), and the names left out. A constant teaches a model nothing and
+        would only cost time in every fit, explanation and scoring run."""
+        constant = [c for c in self.columns if frame[c].nunique(dropna=False) <= 1]
+        kept = FeatureSet(
+            tuple(c for c in self.numeric if c not in constant),
+            tuple(c for c in self.categorical if c not in constant),
+        )
+        return kept, constant
 
 
 DEFAULT_FEATURES = FeatureSet()

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from ml.features import BY_NAME, EVENT_CHANNELS, FIT_ATTRIBUTES, FeatureSet
 
@@ -37,10 +36,12 @@ def _count(values: pd.Series, singular: str, plural: str | None = None) -> pd.Se
 
 @dataclass(frozen=True)
 class Concept:
-    """How to say one reason: the phrase for a frame of contacts, and when it may be said."""
+    """How to say one reason: the phrase for a frame of contacts, when it may be said, and the feature columns
+    both read (a model trained without one of them, constant in its training data, cannot say it)."""
 
     phrase: Callable[[pd.DataFrame], pd.Series]
     applies: Callable[[pd.DataFrame], pd.Series]
+    reads: tuple[str, ...] = ()
 
 
 def _event(verb: str, noun: str | None = None, plural: str | None = None) -> Callable[[str], Concept]:
@@ -52,7 +53,7 @@ def _event(verb: str, noun: str | None = None, plural: str | None = None) -> Cal
             phrase = lambda v: verb + " " + _count(v[column], noun, plural)  # noqa: E731
         else:
             phrase = lambda v: verb + " " + _times(v[column])  # noqa: E731
-        return Concept(phrase, lambda v: v[column] > 0)
+        return Concept(phrase, lambda v: v[column] > 0, (column,))
 
     return build
 
@@ -135,53 +136,78 @@ def _recency(v: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(days == 0, "active today", ago), index=v.index)
 
 
+def _channel(v: pd.DataFrame, channel: str, words: str) -> pd.Series:
+    recent, quarter = v[f"n_{channel}_30d"], v[f"n_{channel}_90d"]
+    return pd.Series(
+        np.where(
+            recent > 0,
+            _count(recent, "interaction") + f" on {words} in the last 30 days",
+            _count(quarter, "interaction") + f" on {words} in the last 90 days",
+        ),
+        index=v.index,
+    )
+
+
 def _concepts() -> dict[str, Concept]:
     concepts = {t: build(t) for t, build in EVENT_WORDS.items()}
-    concepts["webinar_attended"] = Concept(_webinars, lambda v: v["n_webinar_attended"] > 0)
+    concepts["webinar_attended"] = Concept(
+        _webinars, lambda v: v["n_webinar_attended"] > 0, ("n_webinar_attended", "webinar_minutes")
+    )
     for channel, words in CHANNEL_WORDS.items():
-        column = f"n_{channel}_30d"
         concepts[f"channel_{channel}"] = Concept(
-            lambda v, c=column, w=words: _count(v[c], "interaction") + f" on {w} in the last 30 days",
-            lambda v, c=column: v[c] > 0,
+            lambda v, c=channel, w=words: _channel(v, c, w),
+            lambda v, c=channel: v[f"n_{c}_90d"] > 0,
+            (f"n_{channel}_30d", f"n_{channel}_90d"),
         )
     concepts |= {
-        "demo": Concept(_demo, lambda v: v["n_demo_requests"] > 0),
+        "demo": Concept(_demo, lambda v: v["n_demo_requests"] > 0, ("n_demo_requests",)),
         "contact": Concept(
             lambda v: pd.Series("asked sales to get in touch", index=v.index),
             lambda v: v["n_contact_requests"] > 0,
+            ("n_contact_requests",),
         ),
         "whitepaper": Concept(
             lambda v: "downloaded " + _count(v["n_whitepaper_forms"], "whitepaper"),
             lambda v: v["n_whitepaper_forms"] > 0,
+            ("n_whitepaper_forms",),
         ),
         "pricing": Concept(
-            lambda v: "viewed pricing " + _times(v["n_pricing_views"]), lambda v: v["n_pricing_views"] > 0
+            lambda v: "viewed pricing " + _times(v["n_pricing_views"]),
+            lambda v: v["n_pricing_views"] > 0,
+            ("n_pricing_views",),
         ),
         "activity": Concept(
-            lambda v: _count(v["n_events"], "interaction") + " in total", lambda v: v["n_events"] > 0
+            lambda v: _count(v["n_events"], "interaction") + " in total",
+            lambda v: v["n_events"] > 0,
+            ("n_events",),
         ),
         "recent_activity": Concept(
             lambda v: _count(v["n_events_30d"], "interaction") + " in the last 30 days",
             lambda v: v["n_events_30d"] > 0,
+            ("n_events_30d",),
         ),
         "channels": Concept(
             lambda v: "engaged on " + _int(v["n_channels"]).astype(str) + " channels",
             lambda v: v["n_channels"] > 1,
+            ("n_channels",),
         ),
-        "recency": Concept(_recency, lambda v: v["days_since_last_event"] <= 30),
+        "recency": Concept(_recency, lambda v: v["days_since_last_event"] <= 30, ("days_since_last_event",)),
         "tenure": Concept(
             lambda v: "known for " + _int(v["days_since_first_event"]).astype(str) + " days",
             lambda v: v["days_since_first_event"] >= 1,
+            ("days_since_first_event",),
         ),
         "crm_lead": Concept(
             _crm_lead,
             lambda v: (v["has_crm_lead"] > 0) & (v["crm_disqualified"] == 0),
+            ("has_crm_lead", "crm_disqualified", "days_since_crm_lead"),
         ),
     }
     for attribute in FIT_ATTRIBUTES:
         concepts[attribute] = Concept(
             lambda v, a=attribute: FIT_WORDS[a](v[a].astype(str)),
             lambda v, a=attribute: ~v[a].isin(["unknown", "personal", "student"]),
+            (attribute,),
         )
     return concepts
 
@@ -192,43 +218,76 @@ NOT_REASONS = {
 }  # sends, bounces, opt-outs: never a reason to call
 
 
-def _phrases(name: str, frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> np.ndarray:
-    """Gives the concept's phrase for the given rows, built once per distinct combination of its values."""
+def _phrases(concept: Concept, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Gives the concept's phrase for the given rows, built once per distinct combination of the values it
+    reads."""
     codes = np.zeros(len(rows), dtype=np.int64)
-    for column in columns:  # one hash pass per column; combined codes stay small
-        column_codes, uniques = pd.factorize(frame[column].to_numpy()[rows], use_na_sentinel=False)
+    for column in concept.reads:  # one hash pass per column; combined codes stay small
+        column_codes, uniques = pd.factorize(frame[column].take(rows), use_na_sentinel=False)
         codes = codes * len(uniques) + column_codes
-    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-    distinct = frame[columns].iloc[rows[first]].reset_index(drop=True)
-    return CONCEPTS[name].phrase(distinct).to_numpy(dtype=object)[inverse]
+    inverse, first = _dense(codes)
+    distinct = frame[list(concept.reads)].iloc[rows[first]].reset_index(drop=True)
+    return concept.phrase(distinct).to_numpy(dtype=object)[inverse]
+
+
+def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gives integer keys recoded 0..k-1 (by hashing: no sort) and the first row holding each code."""
+    codes, uniques = pd.factorize(keys)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write wins: the earliest row
+    return codes, first
+
+
+def _sayable(features: FeatureSet, frame: pd.DataFrame) -> list[str]:
+    concepts = {BY_NAME[c].concept for c in features.columns if BY_NAME[c].concept in CONCEPTS}
+    return sorted(n for n in concepts if set(CONCEPTS[n].reads) <= set(frame.columns))
 
 
 def top_reasons(
     frame: pd.DataFrame, contributions: np.ndarray, features: FeatureSet, top_n: int = 3
 ) -> pd.Series:
     """Gives, per contact, its top_n reasons joined by '; ': the concepts whose features raise its probability
-    most (at least MIN_EFFECT) and that apply to it; '' when nothing stands out."""
-    names = sorted({BY_NAME[c].concept for c in features.columns if BY_NAME[c].concept in CONCEPTS})
-    membership = np.zeros((len(features.columns), len(names)))  # feature -> concept, to sum by one product
+    most (at least MIN_EFFECT) and that apply to it; '' when nothing stands out.
+
+    Text is built per distinct value, never per contact: each concept's phrases once for the contacts it
+    explains, each distinct combination of phrases joined once."""
+    names = _sayable(features, frame)
+    # concept-major, so every step below reads and writes one contiguous row per concept
+    per_concept = np.zeros((len(names), len(frame)))
     for j, column in enumerate(features.columns):
         if BY_NAME[column].concept in names:
-            membership[j, names.index(BY_NAME[column].concept)] = 1.0
-    with threadpool_limits(limits=1, user_api="blas"):  # a small product: more BLAS threads would only spin
-        per_concept = contributions @ membership
+            per_concept[names.index(BY_NAME[column].concept)] += contributions[:, j]
     for i, name in enumerate(names):
-        silent = ~CONCEPTS[name].applies(frame).to_numpy(dtype=bool) | (per_concept[:, i] < MIN_EFFECT)
-        per_concept[silent, i] = -np.inf
-    rows = np.arange(len(frame))
-    joined = np.full(len(frame), "", dtype=object)
-    for slot in range(min(top_n, len(names))):  # one argmax pass per slot: cheaper than sorting every row
-        best = per_concept.argmax(axis=1)
-        said = np.isfinite(per_concept[rows, best])
-        per_concept[rows, best] = -np.inf
-        texts = np.empty(len(frame), dtype=object)
-        for i in np.unique(best[said]):
-            chosen = np.flatnonzero(said & (best == i))
-            columns = [c for c in features.columns if BY_NAME[c].concept == names[i]]
-            texts[chosen] = _phrases(names[i], frame, chosen, columns)
-        # a slot is said only if the slots before it were
-        joined[said] = (joined[said] + "; " + texts[said]) if slot else texts[said]
-    return pd.Series(joined, index=frame.index, dtype=object)
+        silent = ~CONCEPTS[name].applies(frame).to_numpy(dtype=bool) | (per_concept[i] < MIN_EFFECT)
+        per_concept[i, silent] = -np.inf
+    slots = min(top_n, len(names))
+    chosen = np.full((slots, len(frame)), -1, dtype=np.int64)  # concept per slot, -1: nothing (more) to say
+    for slot in range(slots):  # one running maximum over concepts per slot: cheaper than sorting every row
+        best, value = np.zeros(len(frame), dtype=np.int64), per_concept[0].copy()
+        for i in range(1, len(names)):
+            higher = per_concept[i] > value
+            best[higher], value[higher] = i, per_concept[i, higher]
+        said = np.isfinite(value)
+        per_concept[best[said], np.flatnonzero(said)] = -np.inf
+        chosen[slot, said] = best[said]
+    vocabulary: list[object] = [""]  # phrase id 0 is "nothing"
+    phrase_ids = np.zeros_like(chosen)
+    for i in np.unique(chosen[chosen >= 0]):
+        explained = np.flatnonzero((chosen == i).any(axis=0))
+        texts, uniques = pd.factorize(_phrases(CONCEPTS[names[i]], frame, explained))
+        position = np.empty(len(frame), dtype=np.int64)
+        position[explained] = np.arange(len(explained))
+        for slot in range(slots):
+            here = np.flatnonzero(chosen[slot] == i)
+            phrase_ids[slot, here] = len(vocabulary) + texts[position[here]]
+        vocabulary += list(uniques)
+    key = np.zeros(len(frame), dtype=np.int64)
+    for slot in range(slots):  # recoded after each slot so the combined key never overflows
+        key, _ = _dense(key * len(vocabulary) + phrase_ids[slot])
+    key, first = _dense(key)
+    joined = np.array(
+        ["; ".join(vocabulary[p] for p in phrase_ids[:, row] if p) for row in first], dtype=object
+    )
+    return pd.Series(
+        joined[key] if len(frame) else np.array([], dtype=object), index=frame.index, dtype=object
+    )

@@ -110,6 +110,7 @@ def retrain(
             "n_train_positives": best.n_train_positives,
             "n_holdout": best.n_holdout,
             "n_holdout_positives": best.n_holdout_positives,
+            "constant_features_left_out": best.constant_features,
             "labelled_outcomes": labelled_outcomes(conn),
         },
     )

@@ -21,7 +21,7 @@ def score(bundle: ModelBundle, frame: pd.DataFrame, top_n: int = 3) -> pd.DataFr
     parts = []
     for start in range(0, len(frame), CHUNK):
         chunk = frame.iloc[start : start + CHUNK]
-        X = chunk[bundle.features.columns]
+        X = chunk  # every step picks its columns by name: no copy of the chunk
         probability = bundle.pipeline.predict_proba(X)[:, 1]
         reasons = top_reasons(X, attributions(bundle.explainer, X, bundle.features), bundle.features, top_n)
         parts.append(

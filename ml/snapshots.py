@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ml.features import BY_NAME, FIT_ATTRIBUTES, FeatureSet
+from ml.features import BY_NAME, FIT_ATTRIBUTES, FeatureSet, keeps_gaps
 
 LABEL = "converted"
 REFUSAL_COLUMN = "refused_automated_decisions"
@@ -176,7 +176,8 @@ def snapshot(
 
 def tidy(frame: pd.DataFrame, features: FeatureSet, cutoff: datetime) -> pd.DataFrame:
     """Gives the snapshot with every feature column typed: counts 0 when nothing happened, "days since" NaN
-    when it never happened (not 0 days), categories 'unknown' when never observed."""
+    when it never happened (not 0 days), rates NaN when there was nothing to respond to, categories 'unknown'
+    when never observed."""
     columns: dict[str, object] = {"contact_id": frame["contact_id"].astype(str).to_numpy()}
     for name in features.numeric:
         values = (
@@ -184,7 +185,7 @@ def tidy(frame: pd.DataFrame, features: FeatureSet, cutoff: datetime) -> pd.Data
             if name in frame
             else np.full(len(frame), np.nan)
         )
-        columns[name] = values if name.startswith("days_since") else np.nan_to_num(values, nan=0.0)
+        columns[name] = values if keeps_gaps(name) else np.nan_to_num(values, nan=0.0)
     for name in features.categorical:
         values = frame[name] if name in frame else pd.Series(index=frame.index, dtype="object")
         columns[name] = values.astype("object").where(values.notna(), "unknown").astype(str).to_numpy()

@@ -83,6 +83,7 @@ class TrainedModel:
     n_holdout: int
     n_holdout_positives: int
     split: dict = field(default_factory=dict)
+    constant_features: list[str] = field(default_factory=list)  # one value in training: left out of the model
 
 
 def data_hash(frame: pd.DataFrame) -> str:
@@ -124,8 +125,10 @@ def train(
     seed: int = 0,
 ) -> list[TrainedModel]:
     """Trains the challenger and the baseline on train_frame and evaluates both on holdout_frame; gives both,
-    the better holdout ROC-AUC first. Raises NotEnoughData before fitting anything when data is short."""
+    the better holdout ROC-AUC first, each with the features it uses (those of `features` that vary in the
+    training rows). Raises NotEnoughData before fitting anything when data is short."""
     check_data(train_frame, holdout_frame, requirements)
+    features, constant = features.informative(train_frame)
     digest = data_hash(train_frame[["contact_id", "cutoff", *features.columns, LABEL]])
     X, y = train_frame[features.columns], train_frame[LABEL].astype(int).to_numpy()
     X_holdout, y_holdout = holdout_frame[features.columns], holdout_frame[LABEL].astype(int).to_numpy()
@@ -152,6 +155,7 @@ def train(
                 n_holdout=len(holdout_frame),
                 n_holdout_positives=int(y_holdout.sum()),
                 split=split or {},
+                constant_features=constant,
             )
         )
     return sorted(models, key=lambda m: -m.metrics["roc_auc"])

@@ -14,6 +14,7 @@ Writes $YUCHI_HOME/reports/bench_scoring.json and prints the figures.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -42,10 +43,28 @@ from ml.training import plan_split, train
 from orchestration.transform.project import DBT_PROJECT_DIR, dbt_executable
 
 
+def source_fingerprint() -> str:
+    """Gives a hash of the code that shapes the marts (generator, connectors, dbt project, orchestration): a
+    cached warehouse built by other code is rebuilt, not silently reused."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for folder in (
+        "connectors",
+        "dbt_project/models",
+        "dbt_project/macros",
+        "dbt_project/seeds",
+        "orchestration",
+    ):
+        for file in sorted((root / folder).rglob("*")):
+            if file.is_file() and file.suffix in {".py", ".sql", ".csv", ".yml", ".yaml"}:
+                digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def build_marts(home: Path, people: int, seed: int) -> dict:
-    """Generates the funnel and materializes everything upstream of the model; cached by config."""
+    """Generates the funnel and materializes everything upstream of the model; cached by config and code."""
     stamp = home / "bench_config.json"
-    config = {"people": people, "seed": seed}
+    config = {"people": people, "seed": seed, "code": source_fingerprint()}
     if stamp.exists() and json.loads(stamp.read_text()) == config and (home / "warehouse.duckdb").exists():
         return {"generated_seconds": None, "pipeline_seconds": None, "cached": True}
     shutil.rmtree(home, ignore_errors=True)
@@ -159,15 +178,15 @@ def main(argv: list[str] | None = None) -> None:
     train_seconds = time.perf_counter() - started
     best = models[0]
     started = time.perf_counter()
-    explainer = fit_explainer(best.pipeline, train_frame, DEFAULT_FEATURES)
+    explainer = fit_explainer(best.pipeline, train_frame, best.features)
     explain_seconds = time.perf_counter() - started
-    informative = [c for c in DEFAULT_FEATURES.columns if train_frame[c].nunique(dropna=False) > 1]
     figures["training"] = {
         "rows": len(train_frame),
         "contacts": int(train_frame["contact_id"].nunique()),
         "positives": int(train_frame[LABEL].sum()),
-        "features": len(DEFAULT_FEATURES.columns),
-        "features_not_constant": len(informative),
+        "features_in_catalogue": len(DEFAULT_FEATURES.columns),
+        "features_used": len(best.features.columns),
+        "features_constant_left_out": best.constant_features,
         "seconds_both_models": round(train_seconds, 1),
         "seconds_explainer": round(explain_seconds, 1),
         "seconds_total": round(train_seconds + explain_seconds, 1),
@@ -199,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     rng = np.random.default_rng(0)
     big = now.iloc[rng.integers(0, len(now), args.score_rows)].reset_index(drop=True)
     big["contact_id"] = [f"bench{i:07d}" for i in range(len(big))]
-    bundle = ModelBundle(best.pipeline, DEFAULT_FEATURES, explainer, {"version": "bench"})
+    bundle = ModelBundle(best.pipeline, best.features, explainer, {"version": "bench"})
     started = time.perf_counter()
     scored = score(bundle, big)
     figures["scoring"] = {
