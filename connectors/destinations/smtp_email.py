@@ -77,7 +77,7 @@ class SmtpEmail(OneRequestPerRecord):
         self.templates = Templates(config.templates)
         self.templates.require(template, "subject.txt", "body.txt")
         self.batch_size = 50
-        if config.messages_per_second:
+        if config.messages_per_second and config.host is not None:  # the relay's limit; an outbox has none
             self.rate_limit = RateLimit.every_second(config.messages_per_second)
         if config.host is None and not config.outbox:
             raise ValueError(f"{name}: set an SMTP host, or an outbox folder for development")
