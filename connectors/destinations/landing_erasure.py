@@ -82,9 +82,9 @@ def _log_blanked(conn: duckdb.DuckDBPyConnection, path: Path, table: str, lines:
     ).fetchall()
     if not rows:
         return
-    for start, digest, first_line in rows:
-        later = [r[2] for r in rows if r[2] > first_line]
-        mine = [n for n in lines if n >= first_line and (not later or n < min(later))]
+    bounds = [r[2] for r in rows[1:]] + [None]  # ordered by first_line: a segment ends where the next begins
+    for (start, digest, first_line), next_first in zip(rows, bounds, strict=True):
+        mine = [n for n in lines if n >= first_line and (next_first is None or n < next_first)]
         if mine:
             loaded, quarantined = (len(mine), 0) if schema == "raw" else (0, len(mine))
             conn.execute(
@@ -98,7 +98,7 @@ def _log_blanked(conn: duckdb.DuckDBPyConnection, path: Path, table: str, lines:
     conn.execute(
         "update raw._file_loads set content_sha256 = ?, byte_end = ?, file_size = ?, file_mtime_ns = ? "
         "where source_file = ? and source_table = ? and byte_start = ? and content_sha256 = ?",
-        [file_sha256(path)[0], stat.st_size, stat.st_size, stat.st_mtime_ns, str(path), name, latest_start,
+        [file_sha256(path).full, stat.st_size, stat.st_size, stat.st_mtime_ns, str(path), name, latest_start,
          latest_digest],
     )  # fmt: skip
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -140,7 +141,7 @@ def _pending_files(
     conn: duckdb.DuckDBPyConnection, entity: Entity, landing: Path, report: LoadReport
 ) -> list[PendingFile]:
     log = conn.execute(
-        "select source_file, content_sha256, byte_end, first_line + rows_in, file_size, file_mtime_ns "
+        "select source_file, content_sha256, byte_end, file_mtime_ns "
         "from raw._file_loads where source_table = ? order by loaded_at",
         [entity.table],
     ).fetchall()
@@ -156,11 +157,11 @@ def _pending_files(
             seen.add(path)
             stat = path.stat()
             last = latest.get(str(path))
-            if last and last[2] == stat.st_size and last[5] == stat.st_mtime_ns:
+            if last and last[2] == stat.st_size and last[3] == stat.st_mtime_ns:
                 report.files_skipped.append(str(path))
                 continue
             prefix_end = last[2] if last and pattern.format in APPENDABLE and last[2] < stat.st_size else None
-            full, prefix = file_sha256(path, prefix_end)
+            full, prefix, prefix_lines = file_sha256(path, prefix_end)
             if full in known_content:
                 report.files_skipped.append(str(path))
                 continue
@@ -168,40 +169,44 @@ def _pending_files(
             if prefix is not None and prefix == last[1] and _ends_a_line(path, prefix_end):
                 pending.append(
                     PendingFile(
-                        path, pattern, full, prefix_end, _lines_before(path, prefix_end) + 1, stat.st_size,
-                        stat.st_mtime_ns,
+                        path, pattern, full, prefix_end, prefix_lines + 1, stat.st_size, stat.st_mtime_ns
                     )
-                )  # fmt: skip
+                )
             else:
                 pending.append(PendingFile(path, pattern, full, 0, 1, stat.st_size, stat.st_mtime_ns))
     return pending
 
 
-def file_sha256(path: Path, prefix_end: int | None = None) -> tuple[str, str | None]:
-    """Gives the SHA-256 of a file and, when asked, of its first `prefix_end` bytes (one pass)."""
-    digest, prefix = hashlib.sha256(), None
+class FileDigest(NamedTuple):
+    full: str
+    """SHA-256 of the whole file."""
+    prefix: str | None
+    """SHA-256 of its first `prefix_end` bytes, when asked."""
+    prefix_lines: int
+    """Physical lines in those bytes (blank lines count: records keep their line numbers when a line is blanked,
+    e.g. by an erasure), so an appended tail is numbered on from them."""
+
+
+def file_sha256(path: Path, prefix_end: int | None = None) -> FileDigest:
+    """Gives the SHA-256 of a file and, when asked, of its first `prefix_end` bytes and their line count (one
+    pass)."""
+    digest, prefix, lines = hashlib.sha256(), None, 0
     size = path.stat().st_size
     if size == 0:
-        return digest.hexdigest(), (digest.hexdigest() if prefix_end == 0 else None)
+        return FileDigest(digest.hexdigest(), digest.hexdigest() if prefix_end == 0 else None, 0)
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
         view = memoryview(mapped)
         cuts = sorted({0, size, *([prefix_end] if prefix_end is not None else [])})
         for a, b in zip(cuts, cuts[1:], strict=False):
             for pos in range(a, b, 1 << 24):
-                digest.update(view[pos : min(pos + (1 << 24), b)])
+                end = min(pos + (1 << 24), b)
+                digest.update(view[pos:end])
+                if prefix_end is not None and b <= prefix_end:
+                    lines += mapped[pos:end].count(b"\n")
             if b == prefix_end:
                 prefix = digest.copy().hexdigest()
         view.release()
-    return digest.hexdigest(), prefix
-
-
-def _lines_before(path: Path, offset: int) -> int:
-    """Gives the number of physical lines in a file's first `offset` bytes (blank lines count: records keep
-    their line numbers when a line is blanked, e.g. by an erasure)."""
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        return sum(
-            mapped[pos : min(pos + (1 << 24), offset)].count(b"\n") for pos in range(0, offset, 1 << 24)
-        )
+    return FileDigest(digest.hexdigest(), prefix, lines)
 
 
 def _ends_a_line(path: Path, offset: int) -> bool:
