@@ -42,10 +42,11 @@ def _grid(values: pd.Series, categorical: bool) -> list:
     present = values.dropna()
     if categorical:
         return sorted(present.astype(str).unique().tolist())
-    unique = np.unique(present.to_numpy(dtype=float))
+    ordered = np.sort(present.to_numpy(dtype=float))  # sorted once: the distinct values and the quantiles
+    unique = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
     if len(unique) <= GRID_POINTS:
         return unique.tolist()
-    return np.unique(np.quantile(present, np.linspace(0, 1, GRID_POINTS))).tolist()
+    return np.unique(np.quantile(ordered, np.linspace(0, 1, GRID_POINTS))).tolist()
 
 
 def fit_explainer(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 # Yuchi's behaviour vocabulary (CONTRACTS.md): event type -> channel.
 EVENT_CHANNELS: dict[str, str] = {
     "form_submitted": "web_forms",
@@ -199,12 +201,21 @@ class FeatureSet:
         """Gives the feature set without the columns that hold one value in `frame` (a channel this warehouse
         does not load: all zeros or all gaps), and the names left out. A constant teaches a model nothing and
         would only cost time in every fit, explanation and scoring run."""
-        constant = [c for c in self.columns if frame[c].nunique(dropna=False) <= 1]
+        constant = [c for c in self.columns if _is_constant(frame[c])]
         kept = FeatureSet(
             tuple(c for c in self.numeric if c not in constant),
             tuple(c for c in self.categorical if c not in constant),
         )
         return kept, constant
+
+
+def _is_constant(values) -> bool:
+    """Gives whether a column holds one value (a gap counts as a value): for numbers without hashing them."""
+    if values.dtype.kind != "f":
+        return values.nunique(dropna=False) <= 1
+    numbers = values.to_numpy()
+    gaps = np.isnan(numbers)
+    return bool(gaps.all() or (not gaps.any() and numbers.min() == numbers.max()))
 
 
 DEFAULT_FEATURES = FeatureSet()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -86,22 +87,77 @@ def gradient_boosting(features: FeatureSet, seed: int = 0) -> Pipeline:
     return Pipeline([("encode", FeatureMatrix(features.categorical, features.numeric)), ("model", booster)])
 
 
+@dataclass(frozen=True)
+class NegativeSample:
+    """The rows a model is fitted on: every positive and a random share of the negatives, each kept negative
+    weighted by how many it stands for, so the weighted rows keep the data's conversion rate
+    (docs/decisions/2026-11-23-propensity-training-on-sampled-negatives.md)."""
+
+    rows: np.ndarray
+    weights: np.ndarray | None  # None: every row, unweighted
+    negative_weight: float
+
+    def describe(self) -> dict[str, float | int]:
+        return {"fit_rows": len(self.rows), "negative_weight": round(self.negative_weight, 4)}
+
+
+def sample_negatives(y: np.ndarray, negatives_per_positive: float | None, seed: int = 0) -> NegativeSample:
+    """Gives the rows of y to fit on: all positives and at most negatives_per_positive negatives for each
+    (all of them when there are fewer, or when negatives_per_positive is None), in their original order."""
+    y = np.asarray(y)
+    positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y != 1)
+    keep = len(negatives)
+    if negatives_per_positive is not None:
+        keep = min(keep, max(1, int(round(negatives_per_positive * len(positives)))))
+    if keep == len(negatives):
+        return NegativeSample(np.arange(len(y)), None, 1.0)
+    kept = np.random.default_rng(seed).choice(negatives, size=keep, replace=False)
+    rows = np.sort(np.concatenate([positives, kept]))
+    weight = len(negatives) / keep
+    return NegativeSample(rows, np.where(y[rows] == 1, 1.0, weight), weight)
+
+
 def fit_gradient_boosting(
-    X: pd.DataFrame, y: np.ndarray, features: FeatureSet, seed: int = 0, calibration_share: float = 0.2
-) -> Pipeline:
-    """Fits the booster on most training rows and a sigmoid (Platt) calibration of its probabilities on the rest
-    (rows the booster never saw), so a predicted 8% means about 8 in 100 such contacts convert. One booster:
-    calibrating cross-validated copies would fit four and score three."""
+    X: pd.DataFrame,
+    y: np.ndarray,
+    features: FeatureSet,
+    seed: int = 0,
+    calibration_share: float = 0.2,
+    negatives_per_positive: float | None = None,
+) -> tuple[Pipeline, NegativeSample]:
+    """Fits the booster on most training rows (all their positives, negatives sampled and weighted up to
+    negatives_per_positive) and a sigmoid (Platt) calibration of its probabilities on the rest, rows the
+    booster never saw, none left out and none weighted: a predicted 8% means about 8 in 100 such contacts
+    convert. Gives the pipeline and the booster's sample. One booster: calibrating cross-validated copies
+    would fit four and score three."""
     pipeline = gradient_boosting(features, seed)
     encode, booster = pipeline.named_steps["encode"], pipeline.named_steps["model"]
-    encoded = np.ascontiguousarray(encode.fit_transform(X, y))  # rows are drawn from it below
+    encoded = encode.fit_transform(
+        X, y
+    )  # column-major: drawing rows from it is cheaper than a row-major copy
     fit_rows, calibration_rows = train_test_split(
         np.arange(len(y)), test_size=calibration_share, stratify=y, random_state=seed
     )
-    booster.fit(encoded[fit_rows], y[fit_rows])
+    sample = sample_negatives(y[fit_rows], negatives_per_positive, seed)
+    fit_rows = fit_rows[sample.rows]
+    booster.fit(encoded[fit_rows], y[fit_rows], sample_weight=sample.weights)
     calibrated = CalibratedClassifierCV(FrozenEstimator(booster), method="sigmoid")
     calibrated.fit(encoded[calibration_rows], y[calibration_rows])
-    return Pipeline([("encode", encode), ("model", calibrated)])
+    return Pipeline([("encode", encode), ("model", calibrated)]), sample
+
+
+def fit_logistic_baseline(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    features: FeatureSet,
+    seed: int = 0,
+    negatives_per_positive: float | None = None,
+) -> tuple[Pipeline, NegativeSample]:
+    """Fits the baseline on all positives and sampled, weighted negatives; gives the pipeline and the sample."""
+    sample = sample_negatives(y, negatives_per_positive, seed)
+    pipeline = logistic_baseline(features)
+    pipeline.fit(X.iloc[sample.rows], y[sample.rows], model__sample_weight=sample.weights)
+    return pipeline, sample
 
 
 class GapImputer(TransformerMixin, BaseEstimator):
@@ -145,6 +201,11 @@ def logistic_baseline(features: FeatureSet) -> Pipeline:
 
 
 def signed_log1p(X):
-    """log(1 + |x|) with the sign kept: counts and day spans are heavy-tailed; a linear model wants them tamed."""
+    """log(1 + |x|) with the sign kept: counts and day spans are heavy-tailed; a linear model wants them tamed.
+    Only the non-zero values are transformed: most counts are 0, and the logarithm is the costly part."""
     X = np.asarray(X, dtype=float)
-    return np.sign(X) * np.log1p(np.abs(X))
+    out = np.zeros_like(X)
+    nonzero = X != 0
+    values = X[nonzero]
+    out[nonzero] = np.copysign(np.log1p(np.abs(values)), values)
+    return out

@@ -108,6 +108,7 @@ def retrain(
             "n_train": best.n_train,
             "n_train_contacts": int(train_frame["contact_id"].nunique()),
             "n_train_positives": best.n_train_positives,
+            "fit_sample": best.sampling,
             "n_holdout": best.n_holdout,
             "n_holdout_positives": best.n_holdout_positives,
             "constant_features_left_out": best.constant_features,

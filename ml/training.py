@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from ml.evaluation import curves, evaluate
 from ml.features import DEFAULT_FEATURES, FeatureSet
-from ml.pipelines import fit_gradient_boosting, logistic_baseline
+from ml.pipelines import fit_gradient_boosting, fit_logistic_baseline
 from ml.snapshots import LABEL
 
 
@@ -24,6 +24,11 @@ class DataRequirements:
     min_rows: int = 500
     min_train_positives: int = 50
     min_holdout_positives: int = 20
+
+
+# Negatives kept per positive when fitting: the rest add time, not ranking
+# (docs/decisions/2026-11-23-propensity-training-on-sampled-negatives.md).
+NEGATIVES_PER_POSITIVE = 10.0
 
 
 class NotEnoughData(ValueError):
@@ -84,6 +89,7 @@ class TrainedModel:
     n_holdout_positives: int
     split: dict = field(default_factory=dict)
     constant_features: list[str] = field(default_factory=list)  # one value in training: left out of the model
+    sampling: dict = field(default_factory=dict)  # the rows it was fitted on: NegativeSample.describe()
 
 
 def data_hash(frame: pd.DataFrame) -> str:
@@ -123,10 +129,13 @@ def train(
     requirements: DataRequirements = DataRequirements(),
     split: dict | None = None,
     seed: int = 0,
+    negatives_per_positive: float | None = NEGATIVES_PER_POSITIVE,
 ) -> list[TrainedModel]:
     """Trains the challenger and the baseline on train_frame and evaluates both on holdout_frame; gives both,
     the better holdout ROC-AUC first, each with the features it uses (those of `features` that vary in the
-    training rows). Raises NotEnoughData before fitting anything when data is short."""
+    training rows). Both fit on every positive and at most negatives_per_positive weighted negatives for
+    each (None: every row); the holdout is never sampled. Raises NotEnoughData before fitting anything when
+    data is short."""
     check_data(train_frame, holdout_frame, requirements)
     features, constant = features.informative(train_frame)
     digest = data_hash(train_frame[["contact_id", "cutoff", *features.columns, LABEL]])
@@ -134,13 +143,13 @@ def train(
     X_holdout, y_holdout = holdout_frame[features.columns], holdout_frame[LABEL].astype(int).to_numpy()
     models = []
     for name, fit in (
-        ("hist_gradient_boosting", lambda: fit_gradient_boosting(X, y, features, seed)),
-        ("logistic_regression", lambda: logistic_baseline(features).fit(X, y)),
+        ("hist_gradient_boosting", fit_gradient_boosting),
+        ("logistic_regression", fit_logistic_baseline),
     ):
         with threadpool_limits(
             limits=1, user_api="blas"
         ):  # BLAS threads only spin on a linear model this size
-            pipeline = fit()
+            pipeline, sample = fit(X, y, features, seed, negatives_per_positive=negatives_per_positive)
         probability = pipeline.predict_proba(X_holdout)[:, 1]
         models.append(
             TrainedModel(
@@ -156,6 +165,7 @@ def train(
                 n_holdout_positives=int(y_holdout.sum()),
                 split=split or {},
                 constant_features=constant,
+                sampling={"negatives_per_positive": negatives_per_positive, **sample.describe()},
             )
         )
     return sorted(models, key=lambda m: -m.metrics["roc_auc"])

@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         "features_in_catalogue": len(DEFAULT_FEATURES.columns),
         "features_used": len(best.features.columns),
         "features_constant_left_out": best.constant_features,
+        "fit_sample": {m.name: m.sampling for m in models},
         "seconds_both_models": round(train_seconds, 1),
         "seconds_explainer": round(explain_seconds, 1),
         "seconds_total": round(train_seconds + explain_seconds, 1),

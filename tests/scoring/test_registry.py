@@ -43,6 +43,9 @@ def test_a_version_records_its_window_data_hash_metrics_and_features(trained):
     assert {"roc_auc", "pr_auc", "brier", "ece", "lift_top_decile"} <= meta["metrics"].keys()
     assert len(meta["features"]["numeric"]) + len(meta["features"]["categorical"]) >= 40
     assert meta["n_train_positives"] >= 50 and meta["labelled_outcomes"] > 0
+    sample = meta["fit_sample"]  # the synthetic data has > 10 negatives per positive: they were sampled
+    assert sample["negatives_per_positive"] == 10 and sample["negative_weight"] > 1
+    assert sample["fit_rows"] < meta["n_train"]
 
 
 def test_registry_refuses_a_model_file_that_is_not_the_registered_one(tmp_path, trained):

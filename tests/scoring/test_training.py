@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ml.evaluation import adaptive_calibration_error, evaluate, expected_calibration_error, lift_at
+from ml.pipelines import sample_negatives
 from ml.training import DataRequirements, NotEnoughData, plan_split, train
 
 
@@ -48,3 +49,21 @@ def test_calibration_error_and_lift_measure_what_they_say():
     ranked = np.where(y == 1, 0.9, 0.1)
     assert lift_at(y, ranked, 0.25) == pytest.approx(4.0)
     assert evaluate(y, ranked)["roc_auc"] == pytest.approx(1.0)
+
+
+def test_negative_sample_keeps_every_positive_and_weights_negatives_back_to_their_count():
+    y = np.array([1] * 30 + [0] * 970)
+    sample = sample_negatives(y, negatives_per_positive=10, seed=4)
+    kept = y[sample.rows]
+    assert kept.sum() == 30 and (kept == 0).sum() == 300
+    assert np.all(np.diff(sample.rows) > 0)  # original order, no row twice
+    assert sample.weights[kept == 1] == pytest.approx(np.ones(30))
+    assert sample.weights[kept == 0].sum() == pytest.approx(970)  # the weighted rows keep the 3% rate
+    assert sample.describe() == {"fit_rows": 330, "negative_weight": pytest.approx(970 / 300, abs=1e-4)}
+
+
+def test_negative_sample_keeps_every_row_unweighted_when_negatives_are_few_or_sampling_is_off():
+    y = np.array([1] * 30 + [0] * 200)
+    for ratio in (10, None):
+        sample = sample_negatives(y, negatives_per_positive=ratio)
+        assert np.array_equal(sample.rows, np.arange(230)) and sample.weights is None
