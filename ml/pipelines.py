@@ -132,9 +132,8 @@ def fit_gradient_boosting(
     would fit four and score three."""
     pipeline = gradient_boosting(features, seed)
     encode, booster = pipeline.named_steps["encode"], pipeline.named_steps["model"]
-    encoded = encode.fit_transform(
-        X, y
-    )  # column-major: drawing rows from it is cheaper than a row-major copy
+    # column-major: drawing the rows below from it costs less than making a row-major copy first
+    encoded = encode.fit_transform(X, y)
     fit_rows, calibration_rows = train_test_split(
         np.arange(len(y)), test_size=calibration_share, stratify=y, random_state=seed
     )

@@ -16,7 +16,14 @@ from ml.explanations import fit_explainer
 from ml.features import DEFAULT_FEATURES, FeatureSet
 from ml.scoring import probabilities
 from ml.snapshots import LABEL, data_end, snapshot
-from ml.training import DataRequirements, TimeSplit, TrainedModel, plan_split, train
+from ml.training import (
+    NEGATIVES_PER_POSITIVE,
+    DataRequirements,
+    TimeSplit,
+    TrainedModel,
+    plan_split,
+    train,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +37,7 @@ class RetrainConfig:
     step_days: int = 14
     requirements: DataRequirements = field(default_factory=DataRequirements)
     features: FeatureSet = DEFAULT_FEATURES
+    negatives_per_positive: float | None = NEGATIVES_PER_POSITIVE  # None: fit on every row
 
 
 @dataclass
@@ -84,7 +92,14 @@ def retrain(
     only if it beats the champion's ROC-AUC on the same holdout. Raises NotEnoughData when data is short."""
     split = plan_split(data_end(conn), config.horizon_days, config.train_snapshots, config.step_days)
     train_frame, holdout = build_frames(conn, split, config.features)
-    models = train(train_frame, holdout, config.features, config.requirements, split.describe())
+    models = train(
+        train_frame,
+        holdout,
+        config.features,
+        config.requirements,
+        split.describe(),
+        negatives_per_positive=config.negatives_per_positive,
+    )
     best = models[0]
     baseline = next(m for m in models if m.name == "logistic_regression")
     champion_version, champion_metrics = _champion_on(models_dir, holdout)
