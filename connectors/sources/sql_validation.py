@@ -3,8 +3,8 @@
 Three steps over a chunk of landed records (readers' LANDED_SCHEMA):
 1. `extract_sql`: parse each record once and take every field's text (first non-blank source), the flags that
    need the record (an object where text was expected), and the keys the contract does not know (drift).
-2. The loader normalises the DISTINCT identifier texts in Python (connectors.identifiers, cached) into a
-   lookup table `_identifier_lookup(id_type, raw, value, problem)`.
+2. The loader normalises the DISTINCT identifier texts (connectors.identifiers: the common shapes in SQL, the
+   rest in Python) into a lookup table `_identifier_lookup(id_type, raw, value, problem)`.
 3. `typed_sql`: the typed raw row and, for a rejected record, the first reason, in the contract's field order.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connectors.identifiers import PLAIN_ID_TYPES
+from connectors.identifiers import KEY_COLUMN, PLAIN_ID_TYPES, normalise_sql
 from connectors.sources.contract import (
     EPOCH_PATTERN,
     KIND_RULES,
@@ -346,3 +346,22 @@ def identifier_texts_sql(entity: Entity) -> str | None:
         id_type = ident(f"t__{idf.type_field}") if idf.type_field else literal(idf.id_type)
         parts.append(f"select distinct {id_type} as id_type, {text} as raw from _x where {text} is not null")
     return " union ".join(parts) if parts else None
+
+
+def identifier_lookup_sql(id_types: list[str]) -> tuple[str, str, str]:
+    """Gives three queries: the texts of `_identifier_texts(id_type, raw)` with their keys (to be the relation
+    `_identifier_keyed`), the (id_type, raw, value, problem) of the keyed texts SQL normalises, and the condition
+    true for exactly those; the loader normalises the rest in Python."""
+    sqls = {t: normalise_sql(t, "raw") for t in id_types}
+
+    def by_type(part: str) -> str:
+        whens = " ".join(f"when {literal(t)} then {getattr(s, part)}" for t, s in sqls.items())
+        return f"case id_type {whens} end" if whens else "null"
+
+    keyed = f"select id_type, raw, {by_type('key')}::varchar as {KEY_COLUMN} from _identifier_texts"
+    handles = f"coalesce({by_type('handles')}, false)"
+    query = (
+        f"select id_type, raw, {by_type('value')}::varchar as value, {by_type('problem')}::varchar as problem "
+        f"from _identifier_keyed where {handles}"
+    )
+    return keyed, query, handles
