@@ -57,15 +57,24 @@ def test_fast_components_are_the_smallest_key_of_each_component(edges):
 def test_duckdb_function_of_the_fast_path_matches_a_union_find(edges):
     table = _table(edges)
     keys = sorted(set(table["identifier_key"].to_pylist()))
-    records = sorted(set(table["record_id"].to_pylist()))
-    packed = [
-        keys.index(k) * 4294967296 + records.index(r)
-        for r, k in zip(table["record_id"].to_pylist(), table["identifier_key"].to_pylist(), strict=True)
-    ]
+    by_record: dict[str, list[int]] = {}
+    for record, key in zip(table["record_id"].to_pylist(), table["identifier_key"].to_pylist(), strict=True):
+        by_record.setdefault(record, []).append(keys.index(key))
     with duckdb.connect() as conn:
         register(conn)
-        (labels,) = conn.execute("select yuchi_component_labels(?, ?)", [packed, len(keys)]).fetchone()
+        (labels,) = conn.execute(
+            "select yuchi_component_labels(?::integer[][], ?)", [list(by_record.values()), len(keys)]
+        ).fetchone()
     assert {keys[i]: keys[label] for i, label in enumerate(labels)} == reference_components(table)
+
+
+def test_duckdb_function_marks_identifiers_on_no_record_unconnected():
+    with duckdb.connect() as conn:
+        register(conn)
+        (labels,) = conn.execute("select yuchi_component_labels([[3, 1], [4]]::integer[][], 5)").fetchone()
+        (none,) = conn.execute("select yuchi_component_labels(null::integer[][], 2)").fetchone()
+    assert labels == [-1, 1, -1, 1, 4]
+    assert none is None  # no records at all: the model then has no components, as the portable SQL
 
 
 def test_keys_are_compared_by_bytes_as_sql_does():
