@@ -32,7 +32,9 @@ def component_labels_arrow(records: pa.Array, n_identifiers: pa.Array) -> pa.Arr
     for row in range(len(n_identifiers)):
         n = n_identifiers[row].as_py()
         if n > MAX_IDENTIFIERS:
-            raise ValueError(f"{FUNCTION}: {n} identifiers, more than the {MAX_IDENTIFIERS} INTEGER codes hold")
+            raise ValueError(
+                f"{FUNCTION}: {n} identifiers, more than the {MAX_IDENTIFIERS} INTEGER codes hold"
+            )
         row_records = records[row].values  # DuckDB passes no NULL: a NULL argument gives NULL
         row_labels = smallest_connected_codes(
             pc.list_flatten(row_records).to_numpy(zero_copy_only=False),
