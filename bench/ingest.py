@@ -13,6 +13,8 @@
 3. dlt: loads the same JSONL files with a dlt pipeline to DuckDB (json.loads per line, dlt's own normalisation
    and schema inference, parquet load files; invalid lines are skipped and counted, since dlt has no quarantine
    of its own). `--tables web_tracking_events` limits either engine to some tables.
+4. read_ndjson: the floor: DuckDB's own reader into a table per source (types detected, bad lines skipped; no
+   contract, quarantine, identifiers, line numbers or file log). What no loader on DuckDB can beat here.
 
 Figures depend on what else runs on the machine: the load average is printed before and after.
 """
@@ -155,6 +157,36 @@ def bench_dlt(home: Path, work: Path, only: list[str]) -> None:
     print(f"  lines dlt could not take (no quarantine): {total_bad}")
 
 
+def bench_read_ndjson(home: Path, work: Path, only: list[str]) -> None:
+    import duckdb
+
+    conn = duckdb.connect(str(work / "floor.duckdb"))
+    conn.execute("set enable_progress_bar = false")
+    print("JSON Lines through DuckDB's read_ndjson alone (no contract, quarantine or identifiers):")
+    total_rows, started, cpu = 0, time.perf_counter(), time.process_time()
+    for entity in [e for e in JSONL if not only or e.table in only]:
+        files = sorted(
+            str(p) for pattern in entity.files for p in (home / "landing" / entity.channel).glob(pattern.glob)
+        )
+        t, c = time.perf_counter(), time.process_time()
+        conn.execute(
+            f"create table {entity.table} as select * from read_ndjson(?, ignore_errors = true, filename = true)",
+            [files],
+        )
+        rows = conn.execute(f"select count(*) from {entity.table}").fetchone()[0]
+        print(_line(entity.table, rows, time.perf_counter() - t, time.process_time() - c))
+        total_rows += rows
+    print(
+        _line(
+            "total JSON Lines (read_ndjson)",
+            total_rows,
+            time.perf_counter() - started,
+            time.process_time() - cpu,
+        )
+    )
+    conn.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -163,8 +195,8 @@ def main(argv: list[str] | None = None) -> None:
         "--people", type=int, default=90_000, help="demo people (90,000 give about 1M JSONL events)"
     )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--engine", choices=["duckdb", "dlt"], default="duckdb")
-    parser.add_argument("--tables", nargs="*", help="only these JSONL tables (dlt)")
+    parser.add_argument("--engine", choices=["duckdb", "dlt", "read_ndjson"], default="duckdb")
+    parser.add_argument("--tables", nargs="*", help="only these JSONL tables (dlt, read_ndjson)")
     parser.add_argument("--root", default=str(REPO / ".yuchi-bench" / "ingest"), help="where data is kept")
     args = parser.parse_args(argv)
     root = Path(args.root)
@@ -178,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
     work.mkdir(parents=True)
     if args.engine == "duckdb":
         bench_duckdb(home, summary, work)
+    elif args.engine == "read_ndjson":
+        bench_read_ndjson(home, work, args.tables or [])
     else:
         bench_dlt(home, work, args.tables or [])
     print(f"load average after: {os.getloadavg()}")

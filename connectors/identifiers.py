@@ -125,6 +125,114 @@ def normalise(id_type: str, raw: object) -> Normalised:
     raise ValueError(f"unknown identifier type {id_type!r} (known: {', '.join(ID_TYPES)})")
 
 
+@dataclass(frozen=True)
+class SqlNormaliser:
+    """SQL that gives exactly what `normalise` gives for a text, wherever `handles` holds.
+
+    `key` is computed first, over the text, into a column the other expressions read (KEY_COLUMN), so DuckDB
+    works out the digits or the lower-cased address once. The loader normalises the common shapes (ASCII mobiles
+    with or without +86/0086, emails, WeChat and plain ids) in DuckDB with these and hands every other text
+    (full-width digits, landlines, foreign numbers, quotes or control characters) to `normalise`.
+    tests/unit/test_identifier_sql_agrees.py holds the two to the same answers.
+    """
+
+    key: str
+    handles: str
+    value: str
+    problem: str
+
+
+KEY_COLUMN = "_id_key"
+_SQL_PRINTABLE = "[ -~]+"
+"""Printable ASCII: there Python's strip(), lower(), \\s and repr() act as DuckDB's trim, lower, ' ' and quotes."""
+_CN_DIALLED_MOBILE = r"(?:\+86|0086)?1[3-9][0-9]{9}"
+"""The digits normalize_phone reads as a mobile-shaped number (_phone_key, _CN_MOBILE_SHAPE): their last 11."""
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_quoted(text: str) -> str:
+    # repr() of printable ASCII without quotes or backslashes is the text between single quotes
+    return f"'''' || {text} || ''''"
+
+
+def _sql_matches_desc(national: str, desc: phonenumbers.PhoneNumberDesc | None) -> str | None:
+    """Gives phonenumbers' _is_number_matching_desc as SQL (None for a description that never matches)."""
+    pattern = getattr(desc, "national_number_pattern", None)
+    if not pattern:
+        return None
+    lengths = [n for n in desc.possible_length if n > 0]
+    fits = f"length({national}) in ({', '.join(map(str, lengths))}) and " if lengths else ""
+    return f"({fits}regexp_full_match({national}, {_sql_literal(pattern)}))"
+
+
+def _sql_valid_national_number(national: str, region: str) -> str:
+    """Gives phonenumbers.is_valid_number for a national number of `region` as SQL, built from the library's own
+    metadata (its patterns are RE2 syntax): it matches the general description and some number type."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    kinds = (
+        "premium_rate",
+        "toll_free",
+        "shared_cost",
+        "voip",
+        "personal_number",
+        "pager",
+        "uan",
+        "voicemail",
+    )
+    types = [_sql_matches_desc(national, getattr(meta, k)) for k in (*kinds, "fixed_line", "mobile")]
+    general = _sql_matches_desc(national, meta.general_desc) or "false"
+    return f"({general} and ({' or '.join(t for t in types if t) or 'false'}))"
+
+
+def normalise_sql(id_type: str, text: str) -> SqlNormaliser:
+    """Gives the SQL normaliser of an identifier type over `text`, a SQL expression of a non-null varchar."""
+    key = KEY_COLUMN
+    printable = f"regexp_full_match({text}, {_sql_literal(_SQL_PRINTABLE)})"
+    quotable = f"{printable} and not contains({text}, '''') and not contains({text}, '\\')"
+    trimmed = f"trim({text})"
+    if id_type == "phone":
+        if DEFAULT_REGION != "CN":
+            return SqlNormaliser("null", "false", "null", "null")
+        # the key is the digits; with the dialled-mobile shape the number is their last 11 (179xx is a
+        # carrier-selection prefix the parser strips, so normalize_phone takes the parser's path for it)
+        shape = f"regexp_full_match({key}, {_sql_literal(_CN_DIALLED_MOBILE)}) and not prefix(right({key}, 11), '179')"
+        national = f"right({key}, 11)"
+        valid = _sql_valid_national_number(national, DEFAULT_REGION)
+        problem = f"'phone ' || {_sql_quoted(trimmed)} || ' is not a valid number (region {DEFAULT_REGION})'"
+        return SqlNormaliser(
+            f"regexp_replace({trimmed}, '[^0-9+]', '', 'g')",
+            f"({quotable} and {shape})",
+            f"case when {valid} then '+86' || {national} end",
+            f"case when not {valid} then {problem} end",
+        )
+    if id_type == "email":
+        valid = f"regexp_matches({key}, {_sql_literal(_EMAIL_RE.pattern)})"
+        problem = f"'email ' || {_sql_quoted(trimmed)} || ' is not a valid address'"
+        return SqlNormaliser(
+            f"lower(replace({text}, ' ', ''))",
+            f"({quotable} and {key} <> '')",
+            f"case when {valid} then {key} end",
+            f"case when not {valid} then {problem} end",
+        )
+    if id_type in ("wechat_openid", "wechat_unionid"):
+        valid = f"regexp_matches({key}, {_sql_literal(_WECHAT_ID_RE.pattern)})"
+        problem = (
+            f"'{id_type} ' || {_sql_quoted(key)} || ' is not a WeChat id (16-64 letters, digits, - or _)'"
+        )
+        return SqlNormaliser(
+            trimmed,
+            f"({quotable} and {key} <> '')",
+            f"case when {valid} then {key} end",
+            f"case when not {valid} then {problem} end",
+        )
+    if id_type in ID_TYPES:
+        return SqlNormaliser(trimmed, f"({printable} and {key} <> '')", key, "null")
+    raise ValueError(f"unknown identifier type {id_type!r} (known: {', '.join(ID_TYPES)})")
+
+
 def scoped_openid(app_id: str, openid: str) -> str:
     """Gives the identifier value of an OpenID, which is only unique within one official account."""
     return f"{app_id}:{openid}"

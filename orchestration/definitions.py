@@ -15,9 +15,6 @@ from orchestration.scoring import scoring_assets, scoring_sensors
 from orchestration.transform.assets import yuchi_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
 
-FLOW_GROUPS = ("ingest", "identity", "profiles", "scoring", "ml", "activation", "journeys")
-"""The asset groups, in the order data flows through them (DESIGN.md); every asset belongs to one."""
-
 DAILY_BY_MORNING = dg.FreshnessPolicy.cron(
     deadline_cron="0 7 * * *", lower_bound_delta=timedelta(hours=24), timezone="Asia/Shanghai"
 )

@@ -427,9 +427,18 @@ def _explain_invalid_json(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _register_identifier_lookup(conn: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    """Normalises each distinct identifier text of the chunk once, into the temp table _identifier_lookup."""
+    """Normalises each distinct identifier text of the chunk once, into the temp table _identifier_lookup: the
+    common shapes in DuckDB (connectors.identifiers.normalise_sql), the rest in Python (ids.normalise)."""
     query = sqlv.identifier_texts_sql(entity)
-    pairs = conn.execute(query).fetchall() if query else []
+    if query:
+        conn.execute(f"create or replace temp table _identifier_texts as {query}")
+        id_types = [t for (t,) in conn.execute("select distinct id_type from _identifier_texts").fetchall()]
+    else:
+        conn.execute("create or replace temp table _identifier_texts (id_type varchar, raw varchar)")
+        id_types = []
+    keyed, fast, handles = sqlv.identifier_lookup_sql([t for t in id_types if t in ids.ID_TYPES])
+    conn.execute(f"create or replace temp table _identifier_keyed as {keyed}")
+    pairs = conn.execute(f"select id_type, raw from _identifier_keyed where not ({handles})").fetchall()
     pairs = [(t, raw) for t, raw in pairs if t in ids.ID_TYPES]
     results = [ids.normalise(t, raw) for t, raw in pairs]
     table = pa.table(
@@ -441,7 +450,9 @@ def _register_identifier_lookup(conn: duckdb.DuckDBPyConnection, entity: Entity)
         }
     )
     conn.register("_identifier_lookup_arrow", table)
-    conn.execute("create or replace temp table _identifier_lookup as select * from _identifier_lookup_arrow")
+    conn.execute(
+        f"create or replace temp table _identifier_lookup as {fast} union all select * from _identifier_lookup_arrow"
+    )
     conn.unregister("_identifier_lookup_arrow")
 
 

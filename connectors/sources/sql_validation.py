@@ -3,8 +3,8 @@
 Three steps over a chunk of landed records (readers' LANDED_SCHEMA):
 1. `extract_sql`: parse each record once and take every field's text (first non-blank source), the flags that
    need the record (an object where text was expected), and the keys the contract does not know (drift).
-2. The loader normalises the DISTINCT identifier texts in Python (connectors.identifiers, cached) into a
-   lookup table `_identifier_lookup(id_type, raw, value, problem)`.
+2. The loader normalises the DISTINCT identifier texts (connectors.identifiers: the common shapes in SQL, the
+   rest in Python) into a lookup table `_identifier_lookup(id_type, raw, value, problem)`.
 3. `typed_sql`: the typed raw row and, for a rejected record, the first reason, in the contract's field order.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connectors.identifiers import PLAIN_ID_TYPES
+from connectors.identifiers import KEY_COLUMN, PLAIN_ID_TYPES, normalise_sql
 from connectors.sources.contract import (
     EPOCH_PATTERN,
     KIND_RULES,
@@ -188,30 +188,35 @@ def _spec_text_columns(
     return [f"{text} as {_text_col(spec)}", f"{flag} as {_flag_col(spec)}"]
 
 
+def _value_col(spec: ValueSpec) -> str:
+    return ident(f"v__{spec.column}")
+
+
 def _typed(spec: ValueSpec) -> tuple[str, str]:
-    """Gives (typed value expression, 'does not fit' condition) over the text column of a spec."""
-    t, flag = _text_col(spec), _flag_col(spec)
+    """Gives (typed value expression over the text column, 'does not fit' condition over the typed value column
+    `v__<column>`), so typed_sql casts each value once."""
+    t, flag, v = _text_col(spec), _flag_col(spec), _value_col(spec)
     kind = spec.kind
     if kind == "json":
         return f"case when {flag} is not null then {t} end", f"{flag} is null"
     if kind == "string":
         return t, "false"
     if kind == "boolean":
-        return f"case {t} when 'true' then true when 'false' then false end", f"{t} not in ('true', 'false')"
+        return f"case {t} when 'true' then true when 'false' then false end", f"{v} is null"
     if kind == "timestamp":
         value = (
             f"case when regexp_full_match({t}, {literal(TIMESTAMP_PATTERN)}) "
             f"then timezone('UTC', try_cast({t} as timestamptz)) end"
         )
-        return value, f"({value}) is null"
+        return value, f"{v} is null"
     if kind == "epoch_seconds":
         value = f"case when regexp_full_match({t}, {literal(EPOCH_PATTERN)}) then make_timestamp({t}::bigint * 1000000) end"
-        return value, f"({value}) is null"
+        return value, f"{v} is null"
     number = f"case when regexp_full_match({t}, {literal(NUMBER_PATTERN)}) then try_cast({t} as double) end"
     if kind == "number":
-        return number, f"not coalesce(isfinite({number}), false)"
+        return number, f"not coalesce(isfinite({v}), false)"
     fits = f"coalesce(isfinite({number}) and {number} = trunc({number}) and abs({number}) <= {MAX_EXACT_INTEGER}, false)"
-    return f"case when {fits} then ({number})::bigint end", f"not {fits}"
+    return f"case when {fits} then ({number})::bigint end", f"{v} is null"
 
 
 def _quoted_sql(expr: str) -> str:
@@ -305,35 +310,47 @@ def identifier_sql(entity: Entity) -> list[IdentifierSql]:
 
 
 def typed_sql(entity: Entity, specs: list[ValueSpec]) -> str:
-    """Gives the query from `_x` (extract_sql's result) to typed raw columns plus `_reason` (null: accepted)."""
+    """Gives the query from `_x` (extract_sql's result) to typed raw columns plus `_reason` (null: accepted).
+
+    Three steps, so each value is cast once and each identifier worked out once: the typed values and
+    identifiers (`v__<column>`, `n__`/`p__<identifier>`), then the first reason, then the raw columns."""
     ids_sql = identifier_sql(entity)
     checks = ["when _record_error is not null then _record_error"]
     for spec in specs:
         checks += [f"when {cond} then {reason}" for cond, reason in spec_checks(spec)]
-    linking = [(i, s) for i, s in zip(entity.identifier_fields, ids_sql, strict=True) if i.links_record]
+    normalized = {i.name: ident(f"n__{i.name}") for i in entity.identifier_fields}
+    problem = {i.name: ident(f"p__{i.name}") for i in entity.identifier_fields}
+    linking = [i for i in entity.identifier_fields if i.links_record]
     if entity.require_identifier and linking:
-        names = ", ".join(i.name for i, _ in linking)
-        any_value = " or ".join(f"({s.value}) is not null" for _, s in linking)
-        problems = f"concat_ws('; ', {', '.join(s.problem for _, s in linking)})"
+        names = ", ".join(i.name for i in linking)
+        any_value = " or ".join(f"{normalized[i.name]} is not null" for i in linking)
+        problems = f"concat_ws('; ', {', '.join(problem[i.name] for i in linking)})"
         checks.append(
             f"when not ({any_value}) then {literal(f'no usable identifier among {names}: ')} || "
             f"coalesce(nullif({problems}, ''), 'all identifier fields are empty')"
         )
+    inner = ["_x.*"] + [f"{_typed(spec)[0]} as {_value_col(spec)}" for spec in specs]
+    for idf, s in zip(entity.identifier_fields, ids_sql, strict=True):
+        inner += [f"{s.value} as {normalized[idf.name]}", f"{s.problem} as {problem[idf.name]}"]
+    joins = " ".join(s.join for s in ids_sql)
     columns = [
         "_source_file",
         "_source_line",
         "_record_hash",
-        f"case {' '.join(checks)} end as _reason",
+        "_reason",
         "case when _reason is not null then _raw_text end as _raw_text",  # the payload of rejects only
     ]
-    columns += [f"{_typed(spec)[0]} as {ident(spec.column)}" for spec in specs]
-    for idf, s in zip(entity.identifier_fields, ids_sql, strict=True):
+    columns += [f"{_value_col(spec)} as {ident(spec.column)}" for spec in specs]
+    for idf in entity.identifier_fields:
         columns += [
-            f"{s.value} as {ident(idf.name + '_normalized')}",
-            f"{s.problem} as {ident(idf.name + '_problem')}",
+            f"{normalized[idf.name]} as {ident(idf.name + '_normalized')}",
+            f"{problem[idf.name]} as {ident(idf.name + '_problem')}",
         ]
-    joins = " ".join(s.join for s in ids_sql)
-    return f"select {', '.join(columns)} from _x {joins}"
+    return (
+        f"with typed as (select {', '.join(inner)} from _x {joins}), "
+        f"judged as (select *, case {' '.join(checks)} end as _reason from typed) "
+        f"select {', '.join(columns)} from judged"
+    )
 
 
 def identifier_texts_sql(entity: Entity) -> str | None:
@@ -346,3 +363,22 @@ def identifier_texts_sql(entity: Entity) -> str | None:
         id_type = ident(f"t__{idf.type_field}") if idf.type_field else literal(idf.id_type)
         parts.append(f"select distinct {id_type} as id_type, {text} as raw from _x where {text} is not null")
     return " union ".join(parts) if parts else None
+
+
+def identifier_lookup_sql(id_types: list[str]) -> tuple[str, str, str]:
+    """Gives three queries: the texts of `_identifier_texts(id_type, raw)` with their keys (to be the relation
+    `_identifier_keyed`), the (id_type, raw, value, problem) of the keyed texts SQL normalises, and the condition
+    true for exactly those; the loader normalises the rest in Python."""
+    sqls = {t: normalise_sql(t, "raw") for t in id_types}
+
+    def by_type(part: str) -> str:
+        whens = " ".join(f"when {literal(t)} then {getattr(s, part)}" for t, s in sqls.items())
+        return f"case id_type {whens} end" if whens else "null"
+
+    keyed = f"select id_type, raw, {by_type('key')}::varchar as {KEY_COLUMN} from _identifier_texts"
+    handles = f"coalesce({by_type('handles')}, false)"
+    query = (
+        f"select id_type, raw, {by_type('value')}::varchar as value, {by_type('problem')}::varchar as problem "
+        f"from _identifier_keyed where {handles}"
+    )
+    return keyed, query, handles

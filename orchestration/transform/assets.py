@@ -1,45 +1,58 @@
 """dbt models as Dagster assets: staging, identity, profiles and scoring; dbt tests appear as asset checks."""
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.flow import FLOW_GROUPS
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.transform.project import dbt_project
 
-GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md; a seed joins its first reader's group
-    ("sms_stop_keywords", "ingest"),
-    ("int_contact_consent", "identity"),
-    ("consent_event_types", "identity"),
-    ("golden_record_rules", "identity"),
-    ("source_priority", "identity"),
+GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
     ("stg_", "ingest"),
+    ("int_contact_consent", "identity"),
     ("int_identity", "identity"),
     ("int_records", "identity"),
+    ("int_contact_attributes", "identity"),
     ("contact_identifiers", "identity"),
     ("dim_contacts", "identity"),
     ("contact_merges", "identity"),
     ("fct_", "profiles"),
     ("contact_traits", "profiles"),
-    ("lead_score", "scoring"),
     ("lead_", "scoring"),
     ("scoring_", "scoring"),
     ("segment", "activation"),
-    ("event_types", "profiles"),
-    ("title_seniority", "identity"),
-    ("int_contact_attributes", "identity"),
     ("tag_", "activation"),
 )
+"""Groups of dbt models by name. Seeds are not listed: a seed joins the earliest group that reads it."""
 
 
-def group_for(name: str, resource_type: str) -> str:
-    """Gives the asset group of a dbt node from its name: the layer of the flow it belongs to."""
+def group_for(name: str) -> str:
+    """Gives the asset group of a dbt model from its name: the layer of the flow it belongs to."""
     for prefix, group in GROUP_BY_MODEL_PREFIX:
         if name.startswith(prefix):
             return group
-    return "identity" if resource_type == "seed" and "identifier" in name else "profiles"
+    return "profiles"
+
+
+def seed_groups(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Gives each seed the earliest flow group among the models that read it, so that materializing one group
+    alone finds its seeds built (a seed nothing reads yet goes to profiles)."""
+    nodes = manifest["nodes"]
+    groups = {}
+    for unique_id, node in nodes.items():
+        if node["resource_type"] != "seed":
+            continue
+        readers = [
+            group_for(nodes[child]["name"])
+            for child in manifest["child_map"].get(unique_id, [])
+            if child in nodes and nodes[child]["resource_type"] == "model"
+        ]
+        groups[node["name"]] = min(readers, key=FLOW_GROUPS.index, default="profiles")
+    return groups
 
 
 class YuchiDbtTranslator(DagsterDbtTranslator):
@@ -50,14 +63,23 @@ class YuchiDbtTranslator(DagsterDbtTranslator):
             return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return dg.AssetKey([dbt_resource_props["config"].get("schema") or "main", dbt_resource_props["name"]])
 
+    def __init__(self, manifest: Mapping[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seed_groups = seed_groups(manifest)
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return group_for(dbt_resource_props["name"], dbt_resource_props["resource_type"])
+        if dbt_resource_props["resource_type"] == "seed":
+            return self.seed_groups[dbt_resource_props["name"]]
+        return group_for(dbt_resource_props["name"])
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:analytics-engineering"]
 
 
-translator = YuchiDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+translator = YuchiDbtTranslator(
+    json.loads(dbt_project.manifest_path.read_text()),
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True),
+)
 
 
 @dbt_assets(

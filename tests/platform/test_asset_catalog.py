@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.definitions import FLOW_GROUPS, defs
+from orchestration.definitions import defs
+from orchestration.flow import FLOW_GROUPS
 from orchestration.resources import WAREHOUSE_POOL
+from orchestration.transform.assets import seed_groups
 
 WAREHOUSE_RESOURCES = {"warehouse", "dbt"}
 
@@ -62,3 +64,23 @@ def test_every_step_that_opens_the_warehouse_is_in_the_warehouse_pool():
         and definition.node_def.pool != WAREHOUSE_POOL
     ]
     assert outside == [], f"add pool=WAREHOUSE_POOL to {outside}"
+
+
+def test_a_seed_joins_the_earliest_group_that_reads_it():
+    def node(kind: str, name: str) -> dict:
+        return {"resource_type": kind, "name": name}
+
+    manifest = {
+        "nodes": {
+            "seed.y.points": node("seed", "points"),
+            "seed.y.unread": node("seed", "unread"),
+            "model.y.lead_scores": node("model", "lead_scores"),
+            "model.y.dim_contacts": node("model", "dim_contacts"),
+            "test.y.not_null_points": node("test", "not_null_points"),
+        },
+        "child_map": {
+            "seed.y.points": ["model.y.lead_scores", "model.y.dim_contacts", "test.y.not_null_points"],
+            "seed.y.unread": [],
+        },
+    }
+    assert seed_groups(manifest) == {"points": "identity", "unread": "profiles"}

@@ -17,7 +17,8 @@ import pytest
 from dagster_graphql import DagsterGraphQLClient
 
 from connectors.demo.generator import DemoConfig, generate
-from orchestration.definitions import FLOW_GROUPS, defs
+from orchestration.definitions import defs
+from orchestration.flow import FLOW_GROUPS
 from orchestration.resources import LOCK_WAIT_MESSAGE, WAREHOUSE_POOL
 from tests.platform.browser import click_button, dismiss_dialog, headless_chromium, wait_for
 from tests.platform.dagster_dev import dagster_dev

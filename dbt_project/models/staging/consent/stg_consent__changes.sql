@@ -10,7 +10,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'consent_changes:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('consent_changes') }} as record_id,
         change_id,
         changed_at as occurred_at,
         purpose,
@@ -29,10 +29,7 @@ renamed as (
         openid_problem,
         unionid_problem,
         crm_id_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

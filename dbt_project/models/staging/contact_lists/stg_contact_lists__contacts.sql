@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'contact_lists_contacts:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('contact_lists_contacts') }} as record_id,
         list_id,
         -- a list row is true as of when it was collected; lists without that column date from their load
         coalesce(collected_at, _loaded_at) as occurred_at,
@@ -36,10 +36,7 @@ renamed as (
         phone_problem,
         email_problem,
         external_id_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

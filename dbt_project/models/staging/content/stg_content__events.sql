@@ -10,7 +10,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'content_events:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('content_events') }} as record_id,
         event_id,
         event,
         occurred_at,
@@ -42,10 +42,7 @@ renamed as (
         phone_problem,
         openid_problem,
         unionid_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

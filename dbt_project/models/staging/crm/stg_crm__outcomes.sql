@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'crm_outcomes:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('crm_outcomes') }} as record_id,
         crm_id_normalized as crm_id,
         lower(status) as status,
         lead_created_at as occurred_at,
@@ -24,10 +24,7 @@ renamed as (
         crm_id_problem,
         email_problem,
         phone_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

@@ -10,7 +10,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'email_events:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('email_events') }} as record_id,
         event_id,
         event,
         occurred_at,
@@ -25,10 +25,7 @@ renamed as (
         email_normalized as email,
 
         email_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'offline_events_checkins:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('offline_events_checkins') }} as record_id,
         scan_id,
         event_id,
         registration_id,
@@ -28,10 +28,7 @@ renamed as (
 
         phone_problem,
         email_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'offline_events_registrations:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('offline_events_registrations') }} as record_id,
         registration_id,
         event_id,
         {{ clean_text('event_name') }} as event_name,
@@ -30,10 +30,7 @@ renamed as (
 
         phone_problem,
         email_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

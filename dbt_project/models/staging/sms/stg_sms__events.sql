@@ -16,7 +16,7 @@ stop_keywords as (
 renamed as (
 
     select
-        {{ dbt.concat(["'sms_events:'", 'deduplicated._record_hash']) }} as record_id,
+        {{ staged_record_id('sms_events', 'deduplicated') }} as record_id,
         deduplicated.event_id,
         deduplicated.event,
         deduplicated.occurred_at,
@@ -37,10 +37,7 @@ renamed as (
         deduplicated.phone_normalized as phone,
 
         deduplicated.phone_problem,
-        deduplicated._record_hash as record_hash,
-        deduplicated._source_file as source_file,
-        deduplicated._source_line as source_line,
-        deduplicated._loaded_at as loaded_at
+        {{ staged_lineage('deduplicated') }}
 
     from deduplicated
     left join stop_keywords

@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'stores_product_scans:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('stores_product_scans') }} as record_id,
         scan_id,
         code,
         sku,
@@ -28,10 +28,7 @@ renamed as (
         openid_problem,
         unionid_problem,
         phone_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'stores_visits:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('stores_visits') }} as record_id,
         visit_id,
         store_id,
         {{ clean_text('store_name') }} as store_name,
@@ -27,10 +27,7 @@ renamed as (
 
         phone_problem,
         email_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

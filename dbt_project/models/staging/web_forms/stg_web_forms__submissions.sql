@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'web_forms_submissions:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('web_forms_submissions') }} as record_id,
         submission_id,
         form_id,
         submitted_at as occurred_at,
@@ -34,10 +34,7 @@ renamed as (
 
         phone_problem,
         email_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

@@ -10,7 +10,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'web_tracking_events:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('web_tracking_events') }} as record_id,
         message_id,
         type as call_type,
         {{ clean_text('event') }} as event_name,
@@ -57,10 +57,7 @@ renamed as (
         user_id_problem,
         email_problem,
         phone_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'webinars_attendance:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('webinars_attendance') }} as record_id,
         webinar_id,
         joined_at as occurred_at,
         joined_at,
@@ -26,10 +26,7 @@ renamed as (
 
         email_problem,
         phone_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

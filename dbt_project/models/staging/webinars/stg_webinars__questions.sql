@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'webinars_questions:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('webinars_questions') }} as record_id,
         question_id,
         webinar_id,
         asked_at as occurred_at,
@@ -25,10 +25,7 @@ renamed as (
 
         email_problem,
         phone_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'webinars_registrations:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('webinars_registrations') }} as record_id,
         registration_id,
         webinar_id,
         {{ clean_text('webinar_title') }} as webinar_title,
@@ -28,10 +28,7 @@ renamed as (
 
         email_problem,
         phone_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

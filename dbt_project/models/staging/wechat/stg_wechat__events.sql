@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'wechat_events:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('wechat_events') }} as record_id,
         app_id,
         event,
         {{ clean_text('event_key') }} as event_key,
@@ -38,10 +38,7 @@ renamed as (
         openid_problem,
         unionid_problem,
         phone_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 

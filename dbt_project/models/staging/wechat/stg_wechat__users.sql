@@ -9,7 +9,7 @@ deduplicated as (
 renamed as (
 
     select
-        {{ dbt.concat(["'wechat_users:'", '_record_hash']) }} as record_id,
+        {{ staged_record_id('wechat_users') }} as record_id,
         app_id,
         case when subscribe = 1 then true else false end as is_subscribed,
         subscribe_time as subscribed_at,
@@ -30,10 +30,7 @@ renamed as (
 
         openid_problem,
         unionid_problem,
-        _record_hash as record_hash,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ staged_lineage() }}
 
     from deduplicated
 
