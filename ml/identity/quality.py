@@ -7,6 +7,8 @@ share a person.
   recall      true pairs that are predicted (a person left in pieces costs recall);
   reachable_recall  recall over the true pairs that the records themselves connect (a chain of records,
               each carrying identifiers of that one person): what deterministic stitching can find at best.
+  missed_pairs_by_types   the true pairs not predicted, by the two identifier types ("email+wechat_openid"),
+              and no_evidence_pairs_by_types the part of them no chain of records connects: where recall goes.
 Junk identifiers are in nobody's truth: they only matter through the wrong merges they cause.
 
     yuchi-identity-quality [--home DIR]
@@ -18,7 +20,7 @@ import argparse
 import csv
 import json
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -43,6 +45,8 @@ class IdentityQuality:
     correct_pairs: int
     reachable_pairs: int
     reachable_correct_pairs: int
+    missed_pairs_by_types: dict[str, int] = field(default_factory=dict)
+    no_evidence_pairs_by_types: dict[str, int] = field(default_factory=dict)
 
     @property
     def precision(self) -> float:
@@ -84,6 +88,23 @@ def _pairs(counts: Counter) -> int:
     return sum(n * (n - 1) // 2 for n in counts.values())
 
 
+def _type_pairs(type_counts: dict[object, Counter]) -> Counter:
+    """Gives the pairs within each group by their two identifier types, given each group's count per type."""
+    pairs: Counter = Counter()
+    for counts in type_counts.values():
+        types = sorted(counts)
+        for i, a in enumerate(types):
+            pairs[f"{a}+{a}"] += counts[a] * (counts[a] - 1) // 2
+            for b in types[i + 1 :]:
+                pairs[f"{a}+{b}"] += counts[a] * counts[b]
+    return pairs
+
+
+def _lost_pairs(everything: dict, kept: dict) -> dict[str, int]:
+    lost = _type_pairs(everything) - _type_pairs(kept)
+    return dict(sorted(lost.items(), key=lambda item: (-item[1], item[0])))
+
+
 def measure(
     truth: dict[tuple[str, str], str],
     resolved: dict[tuple[str, str], str],
@@ -105,10 +126,14 @@ def measure(
             for key in owned[1:]:
                 reachable.union(owned[0], key)
     by_group, by_group_contact = Counter(), Counter()
+    types_by_person, types_by_contact, types_by_group = (defaultdict(Counter) for _ in range(3))
     for key in common:
         group = reachable.find(key)
         by_group[group] += 1
         by_group_contact[(group, resolved[key])] += 1
+        types_by_person[truth[key]][key[0]] += 1
+        types_by_contact[(truth[key], resolved[key])][key[0]] += 1
+        types_by_group[group][key[0]] += 1
     return IdentityQuality(
         identifiers_in_truth=len(truth),
         identifiers_resolved=len(resolved),
@@ -120,6 +145,8 @@ def measure(
         correct_pairs=_pairs(by_both),
         reachable_pairs=_pairs(by_group),
         reachable_correct_pairs=_pairs(by_group_contact),
+        missed_pairs_by_types=_lost_pairs(types_by_person, types_by_contact),
+        no_evidence_pairs_by_types=_lost_pairs(types_by_person, types_by_group),
     )
 
 

@@ -35,3 +35,29 @@ def test_junk_on_a_record_does_not_make_two_people_reachable():
     records = {"r": [("email", "a"), ("email", "b"), ("phone", "junk")]}
     quality = measure(truth, resolved, records)
     assert quality.reachable_pairs == 0 and quality.precision == 1.0
+
+
+def test_missed_pairs_are_told_by_identifier_types_and_by_whether_records_connect_them():
+    truth = {
+        ("email", "a"): "P1",
+        ("phone", "1"): "P1",
+        ("wechat_openid", "x:o1"): "P1",
+        ("crm_id", "9"): "P1",
+    }
+    resolved = {
+        ("email", "a"): "c1",
+        ("phone", "1"): "c1",
+        ("wechat_openid", "x:o1"): "c2",
+        ("crm_id", "9"): "c3",
+    }
+    # the CRM lead carries the phone (stitching lost it); nothing ever carried the OpenID with another identifier
+    records = {"form": [("email", "a"), ("phone", "1")], "crm": [("crm_id", "9"), ("phone", "1")]}
+    quality = measure(truth, resolved, records)
+    assert quality.missed_pairs_by_types == {
+        "crm_id+email": 1, "crm_id+phone": 1, "crm_id+wechat_openid": 1, "email+wechat_openid": 1,
+        "phone+wechat_openid": 1,
+    }  # fmt: skip
+    assert quality.no_evidence_pairs_by_types == {
+        "crm_id+wechat_openid": 1, "email+wechat_openid": 1, "phone+wechat_openid": 1,
+    }  # fmt: skip
+    assert sum(quality.missed_pairs_by_types.values()) == quality.true_pairs - quality.correct_pairs

@@ -57,15 +57,24 @@ def test_fast_components_are_the_smallest_key_of_each_component(edges):
 def test_duckdb_function_of_the_fast_path_matches_a_union_find(edges):
     table = _table(edges)
     keys = sorted(set(table["identifier_key"].to_pylist()))
-    records = sorted(set(table["record_id"].to_pylist()))
-    packed = [
-        keys.index(k) * 4294967296 + records.index(r)
-        for r, k in zip(table["record_id"].to_pylist(), table["identifier_key"].to_pylist(), strict=True)
-    ]
+    by_record: dict[str, list[int]] = {}
+    for record, key in zip(table["record_id"].to_pylist(), table["identifier_key"].to_pylist(), strict=True):
+        by_record.setdefault(record, []).append(keys.index(key))
     with duckdb.connect() as conn:
         register(conn)
-        (labels,) = conn.execute("select yuchi_component_labels(?, ?)", [packed, len(keys)]).fetchone()
+        (labels,) = conn.execute(
+            "select yuchi_component_labels(?::integer[][], ?)", [list(by_record.values()), len(keys)]
+        ).fetchone()
     assert {keys[i]: keys[label] for i, label in enumerate(labels)} == reference_components(table)
+
+
+def test_duckdb_function_marks_identifiers_on_no_record_unconnected():
+    with duckdb.connect() as conn:
+        register(conn)
+        (labels,) = conn.execute("select yuchi_component_labels([[3, 1], [4]]::integer[][], 5)").fetchone()
+        (none,) = conn.execute("select yuchi_component_labels(null::integer[][], 2)").fetchone()
+    assert labels == [-1, 1, -1, 1, 4]
+    assert none is None  # no records at all: the model then has no components, as the portable SQL
 
 
 def test_keys_are_compared_by_bytes_as_sql_does():
@@ -75,29 +84,43 @@ def test_keys_are_compared_by_bytes_as_sql_does():
     assert set(identity_components(table)["component_key"].to_pylist()) == {"email:Zoe@x.cn"}
 
 
-@pytest.fixture(scope="module")
-def portable_sql(tmp_path_factory):
-    """The portable int_identity_components SQL as dbt compiles it (var identity_fast_path false), and a DuckDB
-    file named like the warehouse it reads."""
-    folder = tmp_path_factory.mktemp("portable")
-    warehouse = folder / "warehouse.duckdb"
-    env = os.environ | {"YUCHI_WAREHOUSE": str(warehouse), "YUCHI_DBT_TARGET": "duckdb"}
+def _compile(folder, variables: str) -> str:
+    env = os.environ | {"YUCHI_WAREHOUSE": str(folder / "warehouse.duckdb"), "YUCHI_DBT_TARGET": "duckdb"}
+    target = folder / f"target_{len(variables)}"
     command = [
         os.path.join(os.path.dirname(sys.executable), "dbt"), "compile", "--quiet", "--profiles-dir",
-        str(DBT_DIR), "--project-dir", str(DBT_DIR), "--target-path", str(folder / "target"),
-        "--select", "int_identity_components", "--vars", "{identity_fast_path: false}",
+        str(DBT_DIR), "--project-dir", str(DBT_DIR), "--target-path", str(target),
+        "--select", "int_identity_components", "--vars", variables,
     ]  # fmt: skip
     completed = subprocess.run(command, env=env, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    compiled = next((folder / "target" / "compiled").rglob("int_identity_components.sql")).read_text()
-    assert "yuchi_component_labels" not in compiled and "propagated_1" in compiled
-    return warehouse, compiled
+    return next((target / "compiled").rglob("int_identity_components.sql")).read_text()
 
 
-def _portable(warehouse, compiled: str, table: pa.Table) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def compiled_models(tmp_path_factory):
+    """int_identity_components as dbt compiles it on DuckDB, fast path and portable SQL (var identity_fast_path
+    false), and a DuckDB file named like the warehouse they read."""
+    folder = tmp_path_factory.mktemp("compiled")
+    fast, portable = _compile(folder, "{}"), _compile(folder, "{identity_fast_path: false}")
+    assert "yuchi_component_labels" in fast and "propagated_1" not in fast
+    assert "yuchi_component_labels" not in portable and "propagated_1" in portable
+    return folder / "warehouse.duckdb", {"fast": fast, "portable": portable}
+
+
+@pytest.fixture(scope="module")
+def portable_sql(compiled_models):
+    warehouse, models = compiled_models
+    return warehouse, models["portable"]
+
+
+def _model_rows(warehouse, compiled: str, table: pa.Table, shared: frozenset = frozenset()) -> set[tuple]:
+    """Rows of the compiled model over `table`'s edges; identifiers in `shared` are screened as shared."""
     with duckdb.connect(str(warehouse)) as conn:
+        register(conn)
         conn.execute("create schema if not exists intermediate")
         conn.register("given_edges", table)
+        conn.register("shared_keys", pa.table({"identifier_key": pa.array(sorted(shared), pa.string())}))
         conn.execute(
             "create or replace table intermediate.int_identity_edges as select record_id, identifier_key "
             "from given_edges"
@@ -105,9 +128,32 @@ def _portable(warehouse, compiled: str, table: pa.Table) -> dict[str, str]:
         conn.execute(
             "create or replace table intermediate.int_identity_identifiers_screened as "
             "select distinct identifier_key, split_part(identifier_key, ':', 1) as id_type, "
-            "split_part(identifier_key, ':', 2) as id_value, 'linking' as screen_status from given_edges"
+            "split_part(identifier_key, ':', 2) as id_value, case when identifier_key in "
+            "(select identifier_key from shared_keys) then 'shared' else 'linking' end as screen_status "
+            "from given_edges"
         )
-        return dict(conn.execute(f"select identifier_key, component_key from ({compiled}\n)").fetchall())
+        return set(conn.execute(f"select * from ({compiled}\n)").fetchall())
+
+
+def _portable(warehouse, compiled: str, table: pa.Table) -> dict[str, str]:
+    return {key: component for key, _, _, component in _model_rows(warehouse, compiled, table)}
+
+
+@given(edge_lists, st.integers(2, 9))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fast_and_portable_models_give_the_same_rows_and_leave_shared_identifiers_out(
+    compiled_models, edges, every
+):
+    warehouse, models = compiled_models
+    table = _table(edges)
+    shared = frozenset(k for k in table["identifier_key"].to_pylist() if int(k.split(":")[1]) % every == 0)
+    linking = table.filter(pa.array([k not in shared for k in table["identifier_key"].to_pylist()]))
+    expected = {
+        (key, key.split(":")[0], key.split(":")[1], component)
+        for key, component in reference_components(linking).items()
+    }
+    assert _model_rows(warehouse, models["fast"], table, shared) == expected
+    assert _model_rows(warehouse, models["portable"], table, shared) == expected
 
 
 @given(edge_lists)

@@ -1,11 +1,16 @@
 {#-
-    CTEs giving `labels_final (identifier_key, label)`: every identifier of the CTE `linking_edges`
-    (record_id, identifier_key) with the smallest identifier key of its connected component (by bytes).
-    Use after other CTEs: `..., linking_edges as (...), {{ identity_component_labels('linking_edges') }} final as`.
+    CTEs giving `identifier_components (identifier_key, id_type, id_value, component_key)`: every identifier
+    of `linking_identifiers` (identifier_key, id_type, id_value; one row per key) that is on some record of
+    `edges` (record_id, identifier_key; edges of other identifiers are ignored), with the smallest identifier
+    key of its connected component (by bytes). Use after other CTEs:
+    `..., {{ identity_component_labels('edges', 'linking_identifiers') }} final as (...)`.
 
-    duckdb (var identity_fast_path, default true): DuckDB numbers identifiers in key order and records, and the
-      function yuchi_component_labels (ml/identity/duckdb_plugin.py, loaded by profiles.yml) runs scipy's
-      connected components on the integer lists.
+    duckdb (var identity_fast_path, default true): DuckDB numbers the linking identifiers in key order, joins
+      the codes to the edges (which also drops edges of identifiers that do not link) and groups them by
+      record; one list of per-record lists goes to yuchi_component_labels (ml/identity/duckdb_plugin.py,
+      loaded by profiles.yml), which runs scipy's connected components on them. Records need no number of
+      their own, and the keys come back through integer joins: the strings are hashed twice (one join, one
+      group-by) and sorted once.
     default (PostgreSQL, Spark; DuckDB with identity_fast_path false): min-label propagation with pointer
       jumping over per-record stars, unrolled var identity_max_iterations times. Each round
         1. propagates: a node takes the smallest label among itself and its neighbours;
@@ -16,46 +21,44 @@
       label under its own key, copy 2 asks for the label under its label's key) and a window pairs them.
     Both give the same rows (tests/identity/test_stitching.py, tests/identity/test_identity_pipeline.py).
 -#}
-{% macro identity_component_labels(linking_edges) -%}
-    {{ return(adapter.dispatch('identity_component_labels', 'yuchi')(linking_edges)) }}
+{% macro identity_component_labels(edges, linking_identifiers) -%}
+    {{ return(adapter.dispatch('identity_component_labels', 'yuchi')(edges, linking_identifiers)) }}
 {%- endmacro %}
 
-{% macro duckdb__identity_component_labels(linking_edges) -%}
+{% macro duckdb__identity_component_labels(edges, linking_identifiers) -%}
 {%- if not identity_fast_path() -%}
-    {{ return(default__identity_component_labels(linking_edges)) }}
+    {{ return(default__identity_component_labels(edges, linking_identifiers)) }}
 {%- endif -%}
 identifier_codes as materialized (
 
     select
         identifier_key,
-        row_number() over (order by identifier_key) - 1 as identifier_code
+        id_type,
+        id_value,
+        cast(row_number() over (order by identifier_key) - 1 as integer) as identifier_code
 
-    from (select distinct identifier_key from {{ linking_edges }}) as identifiers
+    from {{ linking_identifiers }}
 
 ),
 
-record_codes as materialized (
+record_identifier_codes as (
 
-    select
-        record_id,
-        row_number() over () - 1 as record_code
+    select list(identifier_codes.identifier_code) as identifier_codes
 
-    from (select distinct record_id from {{ linking_edges }}) as records
+    from {{ edges }} as edges
+    inner join identifier_codes
+        on edges.identifier_key = identifier_codes.identifier_key
+    group by edges.record_id
 
 ),
 
 coded_graph as (
 
-    -- one list of (identifier, record) pairs packed in a BIGINT: one list keeps them aligned
     select
-        list(identifier_codes.identifier_code * 4294967296 + record_codes.record_code) as edge_codes,
+        list(identifier_codes) as records,
         (select count(*) from identifier_codes) as n_identifiers
 
-    from {{ linking_edges }} as edges
-    inner join identifier_codes
-        on edges.identifier_key = identifier_codes.identifier_key
-    inner join record_codes
-        on edges.record_id = record_codes.record_id
+    from record_identifier_codes
 
 ),
 
@@ -63,18 +66,21 @@ coded_labels as (
 
     select
         unnest(range(n_identifiers)) as identifier_code,
-        unnest(yuchi_component_labels(edge_codes, n_identifiers)) as label_code
+        unnest(yuchi_component_labels(records, n_identifiers)) as label_code
 
     from coded_graph
     where n_identifiers > 0
 
 ),
 
-labels_final as (
+identifier_components as (
 
+    -- identifiers on no record have label -1 and drop out here, as they are absent from the portable SQL
     select
         identifiers.identifier_key,
-        labels.identifier_key as label
+        identifiers.id_type,
+        identifiers.id_value,
+        labels.identifier_key as component_key
 
     from coded_labels
     inner join identifier_codes as identifiers
@@ -85,15 +91,24 @@ labels_final as (
 ),
 {%- endmacro %}
 
-{% macro default__identity_component_labels(linking_edges) -%}
+{% macro default__identity_component_labels(edges, linking_identifiers) -%}
 {%- set max_iterations = var('identity_max_iterations') | int -%}
+linking_edges as (
+
+    select edges.record_id, edges.identifier_key
+    from {{ edges }} as edges
+    inner join {{ linking_identifiers }} as linking_identifiers
+        on edges.identifier_key = linking_identifiers.identifier_key
+
+),
+
 record_hubs as (
 
     select
         record_id,
         min({{ binary_collation('identifier_key') }}) as hub_key
 
-    from {{ linking_edges }}
+    from linking_edges
     group by record_id
 
 ),
@@ -105,7 +120,7 @@ identifier_links as {{ cte_materialized() }} (
         edges.identifier_key as from_key,
         record_hubs.hub_key as to_key
 
-    from {{ linking_edges }} as edges
+    from linking_edges as edges
     inner join record_hubs
         on edges.record_id = record_hubs.record_id
 
@@ -115,7 +130,7 @@ identifier_links as {{ cte_materialized() }} (
         record_hubs.hub_key as from_key,
         edges.identifier_key as to_key
 
-    from {{ linking_edges }} as edges
+    from linking_edges as edges
     inner join record_hubs
         on edges.record_id = record_hubs.record_id
 
@@ -125,7 +140,7 @@ identifier_links as {{ cte_materialized() }} (
         identifier_key as from_key,
         identifier_key as to_key
 
-    from {{ linking_edges }}
+    from linking_edges
 
 ),
 
@@ -201,9 +216,17 @@ labels_{{ i }} as (
 ),
 
 {% endfor %}
-labels_final as (
+identifier_components as (
 
-    select * from labels_{{ max_iterations }}
+    select
+        linking_identifiers.identifier_key,
+        linking_identifiers.id_type,
+        linking_identifiers.id_value,
+        labels_{{ max_iterations }}.label as component_key
+
+    from {{ linking_identifiers }} as linking_identifiers
+    inner join labels_{{ max_iterations }}
+        on linking_identifiers.identifier_key = labels_{{ max_iterations }}.identifier_key
 
 ),
 {%- endmacro %}

@@ -20,29 +20,25 @@ screened as (
 
 ),
 
-linking_edges as (
+linking_identifiers as (
 
-    select edges.record_id, edges.identifier_key
-    from edges
-    inner join screened
-        on edges.identifier_key = screened.identifier_key
-    where screened.screen_status = 'linking'
+    select identifier_key, id_type, id_value
+    from screened
+    where screen_status = 'linking'
 
 ),
 
-{{ identity_component_labels('linking_edges') }}
+{{ identity_component_labels('edges', 'linking_identifiers') }}
 
 final as (
 
     select
-        screened.identifier_key,
-        screened.id_type,
-        screened.id_value,
-        labels_final.label as component_key
+        identifier_key,
+        id_type,
+        id_value,
+        component_key
 
-    from screened
-    inner join labels_final
-        on screened.identifier_key = labels_final.identifier_key
+    from identifier_components
 
 )
 
