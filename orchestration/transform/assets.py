@@ -76,14 +76,13 @@ class YuchiDbtTranslator(DagsterDbtTranslator):
         return ["team:analytics-engineering"]
 
 
-translator = YuchiDbtTranslator(
-    json.loads(dbt_project.manifest_path.read_text()),
-    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True),
-)
+manifest = json.loads(dbt_project.manifest_path.read_text())
+"""Parsed once: the translator's seed groups and the assets read the same manifest."""
+translator = YuchiDbtTranslator(manifest, settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=manifest,
     project=dbt_project,
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
