@@ -87,8 +87,9 @@ def raw_checks(ctx: BenchContext) -> StageOutput:
 
 @stage("dbt_staging", order=20)
 def dbt_staging(ctx: BenchContext) -> StageOutput:
-    """dbt staging models (rename, cast, deduplicate) with their tests."""
-    return _run(lambda s: s.key.path[0] == "staging")
+    """dbt staging models (rename, cast, deduplicate) with their tests, and the seeds they read (the rest of the
+    ingest group)."""
+    return _run(lambda s: s.group_name == "ingest" and s.key.path[0] != "raw")
 
 
 @stage("identity", order=30, compare_to=("scipy_components", "networkx_components", "splink_clustering"))
