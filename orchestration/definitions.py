@@ -11,6 +11,7 @@ from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import raw_checks
 from orchestration.ingest.sensors import landing_files_sensor
 from orchestration.resources import WarehouseResource
+from orchestration.schedules import daily_refresh, daily_refresh_schedule
 from orchestration.scoring import scoring_assets, scoring_sensors
 from orchestration.transform.assets import yuchi_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
@@ -43,6 +44,8 @@ defs = dg.Definitions(
     assets=[*ingest_assets, yuchi_dbt_models, *identity_assets, *scoring_assets, *activation_assets],
     asset_checks=[*raw_checks, *identity_checks, *activation_checks],
     sensors=[landing_files_sensor, *scoring_sensors],
+    jobs=[daily_refresh],
+    schedules=[daily_refresh_schedule],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

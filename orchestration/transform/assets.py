@@ -1,6 +1,5 @@
 """dbt models as Dagster assets: staging, identity, profiles and scoring; dbt tests appear as asset checks."""
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.flow import FLOW_GROUPS
 from orchestration.resources import WAREHOUSE_POOL
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_project, project_manifest
 
 GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
     ("stg_", "ingest"),
@@ -76,9 +75,15 @@ class YuchiDbtTranslator(DagsterDbtTranslator):
         return ["team:analytics-engineering"]
 
 
-manifest = json.loads(dbt_project.manifest_path.read_text())
-"""Parsed once: the translator's seed groups and the assets read the same manifest."""
+manifest = project_manifest()
 translator = YuchiDbtTranslator(manifest, settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+class DbtBuildConfig(dg.Config):
+    """Run configuration of the dbt step (Launchpad: `ops: {yuchi_dbt_models: {config: {full_refresh: true}}}`)."""
+
+    full_refresh: bool = False
+    """Rebuild incremental models (staging) from all of raw: after a change to their SQL, or to repair them."""
 
 
 @dbt_assets(
@@ -87,12 +92,14 @@ translator = YuchiDbtTranslator(manifest, settings=DagsterDbtTranslatorSettings(
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
 )
-def yuchi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def yuchi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """Builds the selected dbt models, seeds and tests (`dbt build`), streaming results as they finish.
 
     Cautious indirect selection: when only some models are selected (one group, one asset), a test runs only
     if every model it reads was selected too, so a singular test never reads a table this run did not build.
     No `fetch_row_counts()`: it keeps a read-write DuckDB connection open in the run's process, and the next
     step's read-only connection to the same file then fails ("different configuration").
+    Staging models are incremental: a daily run stages only the newly loaded rows unless `full_refresh` is set.
     """
-    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
+    args = ["build", "--indirect-selection", "cautious", *(["--full-refresh"] if config.full_refresh else [])]
+    yield from dbt.cli(args, context=context).stream()
