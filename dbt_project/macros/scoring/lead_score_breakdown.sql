@@ -48,38 +48,44 @@ score_groups_config as (
 
 ),
 
+score_rule_events_sequenced as (
+
+    -- a one-time rule counts the latest of the events sharing its occurrence key: an event counts at a time
+    -- from when it occurred until the next event of its key occurred (ties ordered by event_id)
+    select
+        score_rule_events.*,
+        lead(score_rule_events.occurred_at) over (
+            partition by score_rule_events.contact_id, score_rule_events.rule_id, score_rule_events.occurrence_key
+            order by score_rule_events.occurred_at, score_rule_events.event_id
+        ) as superseded_at
+
+    from score_rule_events
+
+),
+
 score_events_in_window as (
 
     select
         evaluations.contact_id,
         evaluations.evaluated_at,
-        score_rule_events.rule_id,
-        score_rule_events.event_id,
-        score_rule_events.occurred_at,
-        score_rule_events.points,
-        score_rule_events.occurrence_key,
+        score_rule_events_sequenced.rule_id,
+        score_rule_events_sequenced.occurred_at,
+        score_rule_events_sequenced.points,
+        case
+            when score_rule_events_sequenced.superseded_at is null
+                or score_rule_events_sequenced.superseded_at > evaluations.evaluated_at
+                then 1
+            else 0
+        end as is_counted,
         {{ half_life_decay(
-            days_between('score_rule_events.occurred_at', 'evaluations.evaluated_at'),
-            'score_rule_events.half_life_days'
+            days_between('score_rule_events_sequenced.occurred_at', 'evaluations.evaluated_at'),
+            'score_rule_events_sequenced.half_life_days'
         ) }} as decay_weight
 
     from {{ evaluations }} as evaluations
-    inner join score_rule_events
-        on evaluations.contact_id = score_rule_events.contact_id
-        and score_rule_events.occurred_at <= evaluations.evaluated_at
-
-),
-
-score_events_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by contact_id, evaluated_at, rule_id, occurrence_key
-            order by occurred_at desc, event_id desc
-        ) as occurrence_rank
-
-    from score_events_in_window
+    inner join score_rule_events_sequenced
+        on evaluations.contact_id = score_rule_events_sequenced.contact_id
+        and score_rule_events_sequenced.occurred_at <= evaluations.evaluated_at
 
 ),
 
@@ -90,13 +96,13 @@ score_engagement_rules as (
         evaluated_at,
         rule_id,
         count(*) as n_events,
-        sum(case when occurrence_rank = 1 then 1 else 0 end) as n_counted,
+        sum(is_counted) as n_counted,
         round(
-            cast(sum(case when occurrence_rank = 1 then points * decay_weight else 0 end) as decimal(18, 6)), 2
+            cast(sum(case when is_counted = 1 then points * decay_weight else 0 end) as decimal(18, 6)), 2
         ) as points_before_cap,
         max(occurred_at) as last_event_at
 
-    from score_events_ranked
+    from score_events_in_window
     group by
         contact_id,
         evaluated_at,
@@ -132,34 +138,48 @@ score_engagement_points as (
 
 ),
 
-score_fit_ranked as (
+score_fit_sequenced as (
+
+    -- the latest observation of an attribute holds from when it was observed until the next one was
+    select
+        score_fit_observations.*,
+        lead(score_fit_observations.observed_at) over (
+            partition by score_fit_observations.contact_id, score_fit_observations.attribute
+            order by
+                score_fit_observations.observed_at,
+                score_fit_observations.record_id,
+                score_fit_observations.attribute_value
+        ) as superseded_at
+
+    from score_fit_observations
+
+),
+
+score_fit_current as (
 
     select
         evaluations.contact_id,
         evaluations.evaluated_at,
-        score_fit_observations.attribute,
-        score_fit_observations.attribute_value,
-        score_fit_observations.observed_at,
-        row_number() over (
-            partition by evaluations.contact_id, evaluations.evaluated_at, score_fit_observations.attribute
-            order by
-                score_fit_observations.observed_at desc,
-                score_fit_observations.record_id desc,
-                score_fit_observations.attribute_value desc
-        ) as recency_rank
+        score_fit_sequenced.attribute,
+        score_fit_sequenced.attribute_value,
+        score_fit_sequenced.observed_at
 
     from {{ evaluations }} as evaluations
-    inner join score_fit_observations
-        on evaluations.contact_id = score_fit_observations.contact_id
-        and score_fit_observations.observed_at <= evaluations.evaluated_at
+    inner join score_fit_sequenced
+        on evaluations.contact_id = score_fit_sequenced.contact_id
+        and score_fit_sequenced.observed_at <= evaluations.evaluated_at
+        and (
+            score_fit_sequenced.superseded_at is null
+            or score_fit_sequenced.superseded_at > evaluations.evaluated_at
+        )
 
 ),
 
 score_fit_points as (
 
     select
-        score_fit_ranked.contact_id,
-        score_fit_ranked.evaluated_at,
+        score_fit_current.contact_id,
+        score_fit_current.evaluated_at,
         'fit' as score_kind,
         score_fit_rules.group_id,
         score_fit_rules.rule_id,
@@ -168,14 +188,13 @@ score_fit_points as (
         cast(null as {{ dbt.type_bigint() }}) as n_counted,
         cast(score_fit_rules.points as {{ type_double() }}) as points_before_cap,
         cast(score_fit_rules.points as {{ type_double() }}) as points,
-        score_fit_ranked.observed_at as last_event_at,
+        score_fit_current.observed_at as last_event_at,
         score_fit_rules.disqualifies
 
-    from score_fit_ranked
+    from score_fit_current
     inner join score_fit_rules
-        on score_fit_ranked.attribute = score_fit_rules.attribute
-        and score_fit_ranked.attribute_value like lower(score_fit_rules.value_like)
-    where score_fit_ranked.recency_rank = 1
+        on score_fit_current.attribute = score_fit_rules.attribute
+        and score_fit_current.attribute_value like lower(score_fit_rules.value_like)
 
 ),
 
