@@ -5,9 +5,9 @@ import dagster as dg
 from orchestration.activation.destinations import default_destinations
 from orchestration.activation.memberships import build_memberships_asset
 from orchestration.activation.privacy import build_erasure_asset, erased_stay_erased_checks
-from orchestration.activation.segments import SegmentSpec, load_segment_specs
+from orchestration.activation.segments import SegmentSpec, segment_specs
 from orchestration.activation.syncs import build_sync_assets
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_project, project_manifest
 
 
 def build_activation_defs(specs: list[SegmentSpec], destinations: dict | None = None) -> dg.Definitions:
@@ -33,7 +33,8 @@ def build_activation_defs(specs: list[SegmentSpec], destinations: dict | None = 
 
 def _project_parts() -> tuple[list, list, dict]:
     """Gives the assets, checks and destination resources for the segments of the project's dbt manifest."""
-    defs = build_activation_defs(load_segment_specs(dbt_project.manifest_path))
+    specs = segment_specs(project_manifest()) if dbt_project.manifest_path.exists() else []
+    defs = build_activation_defs(specs)
     return list(defs.assets or []), list(defs.asset_checks or []), dict(defs.resources or {})
 
 

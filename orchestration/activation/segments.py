@@ -8,11 +8,9 @@ YAML file.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -85,13 +83,6 @@ def segment_specs(manifest: Mapping[str, Any]) -> list[SegmentSpec]:
     if duplicates:
         raise SegmentMetaError(f"segment/tag names must be unique; used twice: {', '.join(duplicates)}")
     return sorted(specs, key=lambda s: (s.kind, s.name))
-
-
-def load_segment_specs(manifest_path: Path) -> list[SegmentSpec]:
-    """Gives the segments of a manifest file (empty if the project has not been parsed yet)."""
-    if not manifest_path.exists():
-        return []
-    return segment_specs(json.loads(manifest_path.read_text()))
 
 
 def _spec(node: Mapping[str, Any], kind: str, meta: Mapping[str, Any]) -> SegmentSpec:

@@ -4,8 +4,11 @@ Its manifest is made by a prepare step (`make prepare`, which runs `dagster-dbt 
 or by `dagster dev` through prepare_if_dev(); nothing runs dbt at import time.
 """
 
+import functools
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from dagster_dbt import DbtProject
 
@@ -13,6 +16,12 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
+
+
+@functools.cache
+def project_manifest() -> dict[str, Any]:
+    """The parsed manifest, read once per process: the dbt assets, their translator and the segments share it."""
+    return json.loads(dbt_project.manifest_path.read_text())
 
 
 def dbt_executable() -> str:

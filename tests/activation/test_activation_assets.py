@@ -13,7 +13,7 @@ from orchestration.activation import build_activation_defs
 from orchestration.activation.destinations import HubSpotResource, LightCrmResource
 from orchestration.activation.segments import DestinationSpec, SegmentMetaError, SegmentSpec, segment_specs
 from orchestration.resources import WarehouseResource
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import project_manifest
 from tests.activation import warehouse
 from tests.fakes.hubspot import FakeHubSpot
 
@@ -170,9 +170,7 @@ def test_a_deletion_request_is_carried_out_at_every_destination_and_acknowledged
 
 
 def test_the_projects_segments_come_from_dbt_meta():
-    specs = {
-        s.name: s for s in segment_specs(__import__("json").loads(dbt_project.manifest_path.read_text()))
-    }
+    specs = {s.name: s for s in segment_specs(project_manifest())}
     assert specs["mqls"].destinations[0] == DestinationSpec("light_crm", Mode.UPSERT, {})
     assert specs["mqls"].score_driven, (
         "a segment built on lead_scores is score-driven unless it says otherwise"
