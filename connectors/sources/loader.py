@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from connectors import identifiers as ids
@@ -312,14 +313,21 @@ def _chunk_groups(entity: Entity, batch: list[PendingFile]) -> Iterator[list[tup
 def _register_chunk(conn: duckdb.DuckDBPyConnection, entity: Entity, group: list) -> None:
     names = sorted(entity.name_field_names())
     selects = []
+    first_row = 0
     for n, (item, table) in enumerate(group):
-        conn.register(f"_chunk_part_{n}", pa.Table.from_batches(table.to_batches(SCAN_BATCH_ROWS)))
+        # a row number across the chunk keys _x and _t back to the chunk (a file's line is not unique in every
+        # format: a WeChat push file may hold several pushes on one line)
+        rows = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
+        first_row += table.num_rows
+        part = table.append_column("_chunk_row", rows)
+        conn.register(f"_chunk_part_{n}", pa.Table.from_batches(part.to_batches(SCAN_BATCH_ROWS)))
         values = item.pattern.values_from_name(item.path.name)
         extra = "".join(
             f", {sqlv.literal(values.get(name))} as {sqlv.ident('_name_' + name)}" for name in names
         )
         selects.append(
-            f"select {sqlv.literal(str(item.path))} as _source_file, _source_line, _raw_text::varchar as _raw_text,"
+            f"select _chunk_row, {sqlv.literal(str(item.path))} as _source_file, _source_line,"
+            " _raw_text::varchar as _raw_text,"
             f" _parse_error, _record::varchar as _record{extra} from _chunk_part_{n}"
         )
     conn.execute(f"create or replace temp view chunk as {' union all '.join(selects)}")
@@ -401,26 +409,24 @@ def _refuse_unknown_keys(conn: duckdb.DuckDBPyConnection, state: _BatchState) ->
 def _explain_invalid_json(conn: duckdb.DuckDBPyConnection) -> None:
     """Replaces the placeholder reason of lines DuckDB could not parse with the parser's own message."""
     rows = conn.execute(
-        "select _source_file, _source_line, _raw_text from _x where _record_error = ?", [sqlv.INVALID_JSON]
+        "select _chunk_row, chunk._raw_text from _x join chunk using (_chunk_row) where _record_error = ?",
+        [sqlv.INVALID_JSON],
     ).fetchall()
     if not rows:
         return
-    reasons = []
-    for source_file, line, text in rows:
-        reason = parse_line(text)[1] or "line is not valid JSON (DuckDB's reader refuses it)"
-        reasons.append((source_file, line, reason))
     table = pa.table(
         {
-            "source_file": [r[0] for r in reasons],
-            "source_line": pa.array([r[1] for r in reasons], pa.int64()),
-            "reason": [r[2] for r in reasons],
+            "chunk_row": pa.array([row for row, _ in rows], pa.int64()),
+            "reason": [
+                parse_line(text)[1] or "line is not valid JSON (DuckDB's reader refuses it)"
+                for _, text in rows
+            ],
         }
     )
     conn.register("_json_reasons", table)
     try:
         conn.execute(
-            "update _x set _record_error = r.reason from _json_reasons r "
-            "where _x._source_file = r.source_file and _x._source_line = r.source_line"
+            "update _x set _record_error = r.reason from _json_reasons r where _x._chunk_row = r.chunk_row"
         )
     finally:
         conn.unregister("_json_reasons")
@@ -472,7 +478,9 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, state: _BatchState, specs: list
     )
     conn.execute(
         f"insert into quarantine.{entity.table} (_batch_id, _source_file, _source_line, _loaded_at, reason, "
-        f"raw_payload) select {lineage}, _reason, _raw_text from _t where _reason is not null"
+        f"raw_payload) select {lineage}, _reason, landed._raw_text from _t "
+        "join (select _chunk_row, _raw_text from chunk) as landed using (_chunk_row) where _reason is not null "
+        "order by _chunk_row"
     )
     counts = conn.execute(
         "select _source_file, coalesce(_reason, ''), count(*) from _t group by all"
