@@ -63,10 +63,10 @@ def _line(name: str, rows: int, wall: float, cpu: float) -> str:
     return f"  {name:36s} {rows:>10,} rows {wall:8.2f}s wall {cpu:8.2f}s CPU {rows / max(wall, 1e-9):>12,.0f} rows/s"
 
 
-def bench_duckdb(home: Path, summary: dict, work: Path) -> None:
+def bench_duckdb(home: Path, summary: dict, work: Path, workers: int) -> None:
     import duckdb
 
-    from connectors.sources.loader import load_entity, row_accounting
+    from connectors.sources.loader import load_entities, load_entity, row_accounting
 
     warehouse = work / "warehouse.duckdb"
     for path in work.glob("warehouse.duckdb*"):
@@ -77,11 +77,17 @@ def bench_duckdb(home: Path, summary: dict, work: Path) -> None:
     for title, entities in (("JSON Lines", JSONL), ("CSV, XLSX, WeChat XML", OTHER)):
         print(f"{title}:")
         total_rows, started, cpu = 0, time.perf_counter(), time.process_time()
-        for entity in entities:
-            t, c = time.perf_counter(), time.process_time()
-            report = load_entity(conn, entity, landing)
-            print(_line(entity.table, report.rows_in, time.perf_counter() - t, time.process_time() - c))
-            total_rows += report.rows_in
+        if workers > 1:  # tables load at once: per-table seconds would overlap, so only the total is timed
+            print(f"  ({workers} tables at a time)")
+            for report in load_entities(conn, entities, landing, workers):
+                print(f"  {report.table:36s} {report.rows_in:>10,} rows")
+                total_rows += report.rows_in
+        else:
+            for entity in entities:
+                t, c = time.perf_counter(), time.process_time()
+                report = load_entity(conn, entity, landing)
+                print(_line(entity.table, report.rows_in, time.perf_counter() - t, time.process_time() - c))
+                total_rows += report.rows_in
         wall, used = time.perf_counter() - started, time.process_time() - cpu
         print(_line(f"total {title}", total_rows, wall, used))
     print("row accounting against the ground truth:")
@@ -235,6 +241,12 @@ def main(argv: list[str] | None = None) -> None:
         "--engine", choices=["duckdb", "dlt", "read_ndjson", "pyarrow_json"], default="duckdb"
     )
     parser.add_argument("--tables", nargs="*", help="only these JSONL tables (not duckdb)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="duckdb: tables loaded at once (loader.load_entities); 1 loads them one after another",
+    )
     parser.add_argument("--root", default=str(REPO / ".yuchi-bench" / "ingest"), help="where data is kept")
     args = parser.parse_args(argv)
     root = Path(args.root)
@@ -247,7 +259,7 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     if args.engine == "duckdb":
-        bench_duckdb(home, summary, work)
+        bench_duckdb(home, summary, work, args.workers)
     elif args.engine == "read_ndjson":
         bench_read_ndjson(home, work, args.tables or [])
     elif args.engine == "pyarrow_json":
