@@ -92,8 +92,8 @@ def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> s
     _parse_error, _record and _name_<field> per field read from file names) into field texts (the relation `_x`,
     keyed by _chunk_row like the chunk; it leaves out the text as landed).
 
-    The record is parsed once for all text paths, once for the JSON-valued paths and once for its keys; each
-    path's trimmed text is computed once (`_p<n>`) and the fields pick from them.
+    The record is parsed once for all text paths, once for the types of the JSON-valued paths and once for its
+    keys; each path's trimmed text is computed once (`_p<n>`) and the fields pick from them.
     """
     text_paths: list[tuple[str, ...]] = []
     json_paths: list[tuple[str, ...]] = []
@@ -116,7 +116,8 @@ def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> s
     parsed = lineage + [f"case when {valid} then json_extract_string(_record, [{text_list}]) end as _s"]
     if json_paths:
         json_list = ", ".join(json_path(list(p)) for p in json_paths)
-        parsed.append(f"case when {valid} then json_extract(_record, [{json_list}])::varchar[] end as _j")
+        # their types, not their JSON (json_extract_string already gave an object's or array's text)
+        parsed.append(f"case when {valid} then json_type(_record, [{json_list}]) end as _j")
     if detect_drift:
         parsed.append(f"case when {valid} then json_keys(_record) end as _keys")
     texts = lineage + ["_s"]
@@ -169,9 +170,8 @@ def _spec_text_columns(
     for path in spec.paths:
         text = f"_p{text_paths.index(path) + 1}"
         if spec.kind == "json":
-            # json_extract keeps strings quoted: an object or array is the only text starting with { or [
-            typed = f"_q{json_paths.index(path) + 1}"
-            flag = f"case when prefix({typed}, '{{') then 'OBJECT' when prefix({typed}, '[') then 'ARRAY' end"
+            json_type = f"_q{json_paths.index(path) + 1}"
+            flag = f"case when {json_type} in ('OBJECT', 'ARRAY') then {json_type} end"
         else:
             # only a text starting with { or [ can be an object or array: ask the record for those alone
             flag = (
