@@ -158,14 +158,19 @@ def load_entities(
     if workers <= 1 or len(entities) <= 1:
         return [load_entity(conn, entity, landing) for entity in entities]
 
-    def load_on_cursor(entity: Entity) -> LoadReport:
-        with conn.cursor() as cursor:
-            return load_entity(cursor, entity, landing)
-
     largest_first = sorted(entities, key=lambda entity: -_landing_bytes(entity, landing))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load_entity") as pool:
-        futures = {entity.table: pool.submit(load_on_cursor, entity) for entity in largest_first}
-        return [futures[entity.table].result() for entity in entities]
+    # cursors are made here, on the caller's thread: a connection is not safe to use from two threads at once
+    cursors = {entity.table: conn.cursor() for entity in largest_first}
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load_entity") as pool:
+            futures = {
+                entity.table: pool.submit(load_entity, cursors[entity.table], entity, landing)
+                for entity in largest_first
+            }
+            return [futures[entity.table].result() for entity in entities]
+    finally:
+        for cursor in cursors.values():
+            cursor.close()
 
 
 def _landing_bytes(entity: Entity, landing: Path) -> int:

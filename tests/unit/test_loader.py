@@ -260,3 +260,29 @@ def test_tables_loaded_at_once_land_as_when_loaded_one_after_another(tmp_path):
         again = loader.load_entities(at_once, jsonl, tmp_path / "landing", workers=2)
         assert sum(r.rows_in for r in again) == 0
         assert [sorted(r.files_skipped) for r in again] == [sorted(r.files_loaded) for r in concurrent]
+
+
+def test_a_table_failing_among_tables_loaded_at_once_leaves_nothing_and_the_others_commit(
+    tmp_path, monkeypatch
+):
+    from connectors.sources import email_engagement
+
+    _write_forms(tmp_path, "a.jsonl", [GOOD])
+    (tmp_path / email_engagement.EVENTS.channel).mkdir()
+    event = {"event_id": "e1", "event": "opened", "occurred_at": "2026-08-01T10:00:00Z", "email": "a@b.co"}
+    pattern = email_engagement.EVENTS.files[0].glob.replace("*", "x")
+    (tmp_path / email_engagement.EVENTS.channel / pattern).write_text(json.dumps(event) + "\n")
+    log_files = loader._log_files
+
+    def fail_for_forms(conn, entity, *args):
+        if entity is web_forms.SUBMISSIONS:
+            raise RuntimeError("disk full")
+        return log_files(conn, entity, *args)
+
+    monkeypatch.setattr(loader, "_log_files", fail_for_forms)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        with pytest.raises(RuntimeError, match="disk full"):
+            loader.load_entities(conn, [web_forms.SUBMISSIONS, email_engagement.EVENTS], tmp_path, workers=2)
+        assert _rows(conn, "select count(*) from raw.web_forms_submissions") == [(0,)]
+        assert _rows(conn, "select count(*) from raw.email_events") == [(1,)]
+        assert _rows(conn, "select source_table from raw._file_loads") == [("email_events",)]
