@@ -135,8 +135,8 @@ def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> s
             f"case when len(_keys) > {present} then "
             f"nullif(list_filter(_keys, lambda k: not list_contains({known_list}, k)), []) end as _new_keys"
         )
-    # the text as landed stays in the chunk (Arrow views of the file): copying it into _x cost more than the
-    # JSON parsing; the few rejects take it back from there
+    # the text as landed stays in the chunk (Arrow views of the file): copying it doubled the cost of writing
+    # _x, and only the few rejects need it, which take it back from there
     columns = [
         "_chunk_row",
         "_source_file",
