@@ -12,13 +12,15 @@ import hashlib
 import mmap
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from connectors import identifiers as ids
@@ -135,6 +137,48 @@ def load_entity(
         if on_commit:
             on_commit([str(item.path) for item in batch])
     return report
+
+
+def load_entities(
+    conn: duckdb.DuckDBPyConnection,
+    entities: Sequence[Entity],
+    landing: Path,
+    workers: int = 2,
+) -> list[LoadReport]:
+    """Loads several source tables at once, one table per thread, and gives their reports in `entities` order.
+
+    One table's load uses about one core: DuckDB parallelises each query, but reading, hashing and the small
+    queries between the big ones run on one thread. Tables load on their own cursors (connections to the same
+    database, each with its own transactions and temp tables); their appends touch different tables, so their
+    transactions do not conflict, and each table keeps load_entity's guarantees (a batch commits with its file
+    log rows). The tables are created first, on one connection, since concurrent DDL on the catalog would
+    conflict. The largest landing folders start first so the last table to finish is a small one."""
+    for entity in entities:
+        ensure_tables(conn, entity)
+    if workers <= 1 or len(entities) <= 1:
+        return [load_entity(conn, entity, landing) for entity in entities]
+
+    largest_first = sorted(entities, key=lambda entity: -_landing_bytes(entity, landing))
+    # cursors are made here, on the caller's thread: a connection is not safe to use from two threads at once
+    cursors = {entity.table: conn.cursor() for entity in largest_first}
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load_entity") as pool:
+            futures = {
+                entity.table: pool.submit(load_entity, cursors[entity.table], entity, landing)
+                for entity in largest_first
+            }
+            return [futures[entity.table].result() for entity in entities]
+    finally:
+        for cursor in cursors.values():
+            cursor.close()
+
+
+def _landing_bytes(entity: Entity, landing: Path) -> int:
+    folder = landing / entity.channel
+    if not folder.exists():
+        return 0
+    paths = {path for pattern in entity.files for path in folder.glob(pattern.glob) if path.is_file()}
+    return sum(path.stat().st_size for path in paths)
 
 
 def _pending_files(
@@ -312,14 +356,21 @@ def _chunk_groups(entity: Entity, batch: list[PendingFile]) -> Iterator[list[tup
 def _register_chunk(conn: duckdb.DuckDBPyConnection, entity: Entity, group: list) -> None:
     names = sorted(entity.name_field_names())
     selects = []
+    first_row = 0
     for n, (item, table) in enumerate(group):
-        conn.register(f"_chunk_part_{n}", pa.Table.from_batches(table.to_batches(SCAN_BATCH_ROWS)))
+        # a row number across the chunk keys _x and _t back to the chunk (a file's line is not unique in every
+        # format: a WeChat push file may hold several pushes on one line)
+        rows = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
+        first_row += table.num_rows
+        part = table.append_column("_chunk_row", rows)
+        conn.register(f"_chunk_part_{n}", pa.Table.from_batches(part.to_batches(SCAN_BATCH_ROWS)))
         values = item.pattern.values_from_name(item.path.name)
         extra = "".join(
             f", {sqlv.literal(values.get(name))} as {sqlv.ident('_name_' + name)}" for name in names
         )
         selects.append(
-            f"select {sqlv.literal(str(item.path))} as _source_file, _source_line, _raw_text::varchar as _raw_text,"
+            f"select _chunk_row, {sqlv.literal(str(item.path))} as _source_file, _source_line,"
+            " _raw_text::varchar as _raw_text,"
             f" _parse_error, _record::varchar as _record{extra} from _chunk_part_{n}"
         )
     conn.execute(f"create or replace temp view chunk as {' union all '.join(selects)}")
@@ -401,26 +452,24 @@ def _refuse_unknown_keys(conn: duckdb.DuckDBPyConnection, state: _BatchState) ->
 def _explain_invalid_json(conn: duckdb.DuckDBPyConnection) -> None:
     """Replaces the placeholder reason of lines DuckDB could not parse with the parser's own message."""
     rows = conn.execute(
-        "select _source_file, _source_line, _raw_text from _x where _record_error = ?", [sqlv.INVALID_JSON]
+        "select _chunk_row, chunk._raw_text from _x join chunk using (_chunk_row) where _record_error = ?",
+        [sqlv.INVALID_JSON],
     ).fetchall()
     if not rows:
         return
-    reasons = []
-    for source_file, line, text in rows:
-        reason = parse_line(text)[1] or "line is not valid JSON (DuckDB's reader refuses it)"
-        reasons.append((source_file, line, reason))
     table = pa.table(
         {
-            "source_file": [r[0] for r in reasons],
-            "source_line": pa.array([r[1] for r in reasons], pa.int64()),
-            "reason": [r[2] for r in reasons],
+            "chunk_row": pa.array([row for row, _ in rows], pa.int64()),
+            "reason": [
+                parse_line(text)[1] or "line is not valid JSON (DuckDB's reader refuses it)"
+                for _, text in rows
+            ],
         }
     )
     conn.register("_json_reasons", table)
     try:
         conn.execute(
-            "update _x set _record_error = r.reason from _json_reasons r "
-            "where _x._source_file = r.source_file and _x._source_line = r.source_line"
+            "update _x set _record_error = r.reason from _json_reasons r where _x._chunk_row = r.chunk_row"
         )
     finally:
         conn.unregister("_json_reasons")
@@ -472,7 +521,9 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, state: _BatchState, specs: list
     )
     conn.execute(
         f"insert into quarantine.{entity.table} (_batch_id, _source_file, _source_line, _loaded_at, reason, "
-        f"raw_payload) select {lineage}, _reason, _raw_text from _t where _reason is not null"
+        f"raw_payload) select {lineage}, _reason, landed._raw_text from _t "
+        "join (select _chunk_row, _raw_text from chunk) as landed using (_chunk_row) where _reason is not null "
+        "order by _chunk_row"
     )
     counts = conn.execute(
         "select _source_file, coalesce(_reason, ''), count(*) from _t group by all"

@@ -88,11 +88,12 @@ def _flag_col(spec: ValueSpec) -> str:
 
 
 def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> str:
-    """Gives the query that reads a chunk (relation `chunk`: _source_file, _source_line, _raw_text, _parse_error,
-    _record and _name_<field> per field read from file names) into field texts (the relation `_x`).
+    """Gives the query that reads a chunk (relation `chunk`: _chunk_row, _source_file, _source_line, _raw_text,
+    _parse_error, _record and _name_<field> per field read from file names) into field texts (the relation `_x`,
+    keyed by _chunk_row like the chunk; it leaves out the text as landed).
 
-    The record is parsed once for all text paths, once for the JSON-valued paths and once for its keys; each
-    path's trimmed text is computed once (`_p<n>`) and the fields pick from them.
+    The record is parsed once for all text paths, once for the types of the JSON-valued paths and once for its
+    keys; each path's trimmed text is computed once (`_p<n>`) and the fields pick from them.
     """
     text_paths: list[tuple[str, ...]] = []
     json_paths: list[tuple[str, ...]] = []
@@ -108,14 +109,15 @@ def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> s
     text_list = ", ".join(json_path(list(p)) for p in text_paths) or "'$.__none__'"
     known_list = f"[{', '.join(literal(k) for k in known)}]::varchar[]"
     top_level = [text_paths.index((key,)) + 1 for key in known] if detect_drift else []
-    lineage = ["_source_file", "_source_line", "_raw_text", "_parse_error", "_record"]
+    lineage = ["_chunk_row", "_source_file", "_source_line", "_raw_text", "_parse_error", "_record"]
     lineage += [ident(f"_name_{spec.column}") for spec in specs if spec.file_value]
     # json_valid first: try() would drop DuckDB to row-at-a-time execution in every vector holding a bad line
     valid = "_parse_error is null and json_valid(_record)"
     parsed = lineage + [f"case when {valid} then json_extract_string(_record, [{text_list}]) end as _s"]
     if json_paths:
         json_list = ", ".join(json_path(list(p)) for p in json_paths)
-        parsed.append(f"case when {valid} then json_extract(_record, [{json_list}])::varchar[] end as _j")
+        # their types, not their JSON (json_extract_string already gave an object's or array's text)
+        parsed.append(f"case when {valid} then json_type(_record, [{json_list}]) end as _j")
     if detect_drift:
         parsed.append(f"case when {valid} then json_keys(_record) end as _keys")
     texts = lineage + ["_s"]
@@ -133,10 +135,12 @@ def extract_sql(entity: Entity, specs: list[ValueSpec], detect_drift: bool) -> s
             f"case when len(_keys) > {present} then "
             f"nullif(list_filter(_keys, lambda k: not list_contains({known_list}, k)), []) end as _new_keys"
         )
+    # the text as landed stays in the chunk (Arrow views of the file): copying it doubled the cost of writing
+    # _x, and only the few rejects need it, which take it back from there
     columns = [
+        "_chunk_row",
         "_source_file",
         "_source_line",
-        "_raw_text",
         "md5(_raw_text) as _record_hash",
         f"""case
             when _parse_error is not null then _parse_error
@@ -166,9 +170,8 @@ def _spec_text_columns(
     for path in spec.paths:
         text = f"_p{text_paths.index(path) + 1}"
         if spec.kind == "json":
-            # json_extract keeps strings quoted: an object or array is the only text starting with { or [
-            typed = f"_q{json_paths.index(path) + 1}"
-            flag = f"case when prefix({typed}, '{{') then 'OBJECT' when prefix({typed}, '[') then 'ARRAY' end"
+            json_type = f"_q{json_paths.index(path) + 1}"
+            flag = f"case when {json_type} in ('OBJECT', 'ARRAY') then {json_type} end"
         else:
             # only a text starting with { or [ can be an object or array: ask the record for those alone
             flag = (
@@ -333,13 +336,7 @@ def typed_sql(entity: Entity, specs: list[ValueSpec]) -> str:
     for idf, s in zip(entity.identifier_fields, ids_sql, strict=True):
         inner += [f"{s.value} as {normalized[idf.name]}", f"{s.problem} as {problem[idf.name]}"]
     joins = " ".join(s.join for s in ids_sql)
-    columns = [
-        "_source_file",
-        "_source_line",
-        "_record_hash",
-        "_reason",
-        "case when _reason is not null then _raw_text end as _raw_text",  # the payload of rejects only
-    ]
+    columns = ["_chunk_row", "_source_file", "_source_line", "_record_hash", "_reason"]
     columns += [f"{_value_col(spec)} as {ident(spec.column)}" for spec in specs]
     for idf in entity.identifier_fields:
         columns += [

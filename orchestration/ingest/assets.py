@@ -6,7 +6,7 @@ import dagster as dg
 
 from connectors.sources import CHANNEL_MODULES
 from connectors.sources.contract import Entity
-from connectors.sources.loader import LoadReport, load_entity
+from connectors.sources.loader import LoadReport, load_entities
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, table_preview
 
 
@@ -50,13 +50,12 @@ def build_channel_ingest(channel: str, module: ModuleType) -> dg.AssetsDefinitio
 
     @dg.multi_asset(name=f"ingest_{channel}", specs=specs, pool=WAREHOUSE_POOL, can_subset=True)
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        """Loads the channel's new landing files (and appended tails) once each, in all-or-nothing batches."""
+        """Loads the channel's new landing files (and appended tails) once each, in all-or-nothing batches; the
+        channel's tables load at once (loader.load_entities), then each is reported."""
         landing = warehouse.paths().landing
+        selected = [e for e in module.ENTITIES if raw_key(e.table) in context.selected_asset_keys]
         with warehouse.connect() as conn:
-            for entity in module.ENTITIES:
-                if raw_key(entity.table) not in context.selected_asset_keys:
-                    continue
-                report = load_entity(conn, entity, landing)
+            for entity, report in zip(selected, load_entities(conn, selected, landing), strict=True):
                 context.log.info(
                     f"{entity.table}: {len(report.files_loaded)} new file(s), {report.rows_loaded} rows loaded, "
                     f"{report.rows_quarantined} quarantined, {len(report.files_skipped)} file(s) already loaded"

@@ -219,3 +219,70 @@ def test_ledger_and_recount_catch_a_row_lost_after_loading(conn, tmp_path):
     assert (mismatch["logged_in"], mismatch["raw"], mismatch["quarantine"]) == (2, 1, 0)
     _write_forms(tmp_path, "a.jsonl", [GOOD])  # the file changed since: the recount waits for the next load
     assert recount_mismatches(conn, web_forms.SUBMISSIONS)[2] == []
+
+
+def _landed_rows(conn, entity):
+    """Gives a table's raw and quarantine rows without the columns that name the load (batch, time)."""
+    raw = conn.execute(
+        f"select * exclude (_batch_id, _loaded_at) from raw.{entity.table} order by _source_file, _source_line"
+    ).fetchall()
+    quarantine = conn.execute(
+        f"select _source_file, _source_line, reason, raw_payload from quarantine.{entity.table} "
+        "order by _source_file, _source_line"
+    ).fetchall()
+    log = conn.execute(
+        "select source_file, rows_in, rows_loaded, rows_quarantined from raw._file_loads where source_table = ? "
+        "order by source_file",
+        [entity.table],
+    ).fetchall()
+    return raw, quarantine, log
+
+
+def test_tables_loaded_at_once_land_as_when_loaded_one_after_another(tmp_path):
+    from connectors.demo.generator import DemoConfig, generate
+    from connectors.sources import ALL_ENTITIES
+
+    generate(DemoConfig(people=150, seed=3), tmp_path)
+    jsonl = [e for e in ALL_ENTITIES if all(p.format == "jsonl" for p in e.files)]
+    with (
+        duckdb.connect(":memory:") as one_by_one,
+        duckdb.connect(str(tmp_path / "at_once.duckdb")) as at_once,
+    ):
+        sequential = [load_entity(one_by_one, entity, tmp_path / "landing") for entity in jsonl]
+        concurrent = loader.load_entities(at_once, jsonl, tmp_path / "landing", workers=2)
+        assert [r.table for r in concurrent] == [e.table for e in jsonl]
+        assert [(r.rows_in, r.rows_loaded, r.rows_quarantined) for r in concurrent] == [
+            (r.rows_in, r.rows_loaded, r.rows_quarantined) for r in sequential
+        ]
+        assert sum(r.rows_quarantined for r in concurrent) > 0  # the demo data breaks some records
+        for entity in jsonl:
+            assert _landed_rows(at_once, entity) == _landed_rows(one_by_one, entity), entity.table
+        again = loader.load_entities(at_once, jsonl, tmp_path / "landing", workers=2)
+        assert sum(r.rows_in for r in again) == 0
+        assert [sorted(r.files_skipped) for r in again] == [sorted(r.files_loaded) for r in concurrent]
+
+
+def test_a_table_failing_among_tables_loaded_at_once_leaves_nothing_and_the_others_commit(
+    tmp_path, monkeypatch
+):
+    from connectors.sources import email_engagement
+
+    _write_forms(tmp_path, "a.jsonl", [GOOD])
+    (tmp_path / email_engagement.EVENTS.channel).mkdir()
+    event = {"event_id": "e1", "event": "opened", "occurred_at": "2026-08-01T10:00:00Z", "email": "a@b.co"}
+    pattern = email_engagement.EVENTS.files[0].glob.replace("*", "x")
+    (tmp_path / email_engagement.EVENTS.channel / pattern).write_text(json.dumps(event) + "\n")
+    log_files = loader._log_files
+
+    def fail_for_forms(conn, entity, *args):
+        if entity is web_forms.SUBMISSIONS:
+            raise RuntimeError("disk full")
+        return log_files(conn, entity, *args)
+
+    monkeypatch.setattr(loader, "_log_files", fail_for_forms)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        with pytest.raises(RuntimeError, match="disk full"):
+            loader.load_entities(conn, [web_forms.SUBMISSIONS, email_engagement.EVENTS], tmp_path, workers=2)
+        assert _rows(conn, "select count(*) from raw.web_forms_submissions") == [(0,)]
+        assert _rows(conn, "select count(*) from raw.email_events") == [(1,)]
+        assert _rows(conn, "select source_table from raw._file_loads") == [("email_events",)]
