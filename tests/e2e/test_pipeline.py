@@ -6,6 +6,7 @@ import csv
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.demo.generator import DemoConfig, generate
+from connectors.sources import loader
 from orchestration.definitions import defs
 
 pytestmark = pytest.mark.e2e
@@ -55,11 +57,23 @@ def _identifier_quality(conn, truth_dir: Path) -> tuple[float, float]:
     return true_positive / max(len(predicted), 1), true_positive / max(len(actual), 1)
 
 
+class LoadedWhenTheDataEnds(datetime):
+    """The loader's clock at the end of the generated period. Rows without a time of their own (purchased list
+    rows have no collection date) are dated when loaded, and lead scores are computed as of the newest data:
+    with the real clock the scores would decay by the days between the generator's end and today, and the
+    number of MQLs would shrink as the calendar moves on."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return DemoConfig().end.astimezone(tz or UTC)
+
+
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     home = tmp_path_factory.mktemp("clean") / "yuchi"
     summary = generate(DemoConfig(people=800, seed=11, junk_rate=0.0), home)
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader, "datetime", LoadedWhenTheDataEnds)
         patch.setenv("YUCHI_HOME", str(home))
         patch.delenv("YUCHI_WAREHOUSE", raising=False)
         patch.delenv("YUCHI_CRM_URL", raising=False)
