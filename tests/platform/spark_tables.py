@@ -1,11 +1,11 @@
-"""Moves tables in and out of the local Spark catalog the dbt `spark` target uses (run as a subprocess).
+"""Registers raw tables in the local Spark catalog the dbt `spark` target uses (run as a subprocess).
 
-`load` registers parquet files as tables of a schema (raw.* exported from DuckDB), `dump` writes every table of a
-schema to parquet for comparison. Each call is its own JVM: Spark's embedded Derby metastore admits one JVM at
-a time, and dbt's session opens it next. The settings mirror the `spark` output of dbt_project/profiles.yml.
+It makes each parquet folder of a directory (raw.* exported from DuckDB) an external table of a schema: only
+the metastore is written, no data is copied, so the step costs little more than the JVM's start. It runs in its
+own JVM because Spark's embedded Derby metastore admits one JVM at a time, and dbt's session opens it next.
+The settings mirror the `spark` output of dbt_project/profiles.yml.
 
-    python -m tests.platform.spark_tables load <spark_home> <schema> <parquet folder>
-    python -m tests.platform.spark_tables dump <spark_home> <schema> <parquet folder>
+    python -m tests.platform.spark_tables <spark_home> <schema> <folder of parquet folders>
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from pyspark.sql import SparkSession
 def session(spark_home: Path) -> SparkSession:
     return (
         SparkSession.builder.enableHiveSupport()
+        .master("local[2]")
+        .config("spark.sql.adaptive.enabled", "false")
         .config("spark.sql.warehouse.dir", str(spark_home / "warehouse"))
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL",
@@ -33,25 +35,18 @@ def session(spark_home: Path) -> SparkSession:
 
 
 def load(spark: SparkSession, schema: str, folder: Path) -> None:
+    """Registers every sub-folder of `folder` (parquet files of one table) as the external table schema.<name>."""
     spark.sql(f"create database if not exists {schema}")
-    for path in sorted(folder.glob("*.parquet")):
-        spark.read.parquet(str(path)).write.mode("overwrite").saveAsTable(f"{schema}.{path.stem}")
-
-
-def dump(spark: SparkSession, schema: str, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for table in spark.catalog.listTables(schema):
-        spark.table(f"{schema}.{table.name}").toPandas().to_parquet(
-            folder / f"{table.name}.parquet", index=False
-        )
+    for table in sorted(path for path in folder.iterdir() if path.is_dir()):
+        spark.catalog.createTable(f"{schema}.{table.name}", path=str(table), source="parquet")
 
 
 def main(argv: list[str]) -> None:
-    action, spark_home, schema, folder = argv
+    spark_home, schema, folder = argv
     spark = session(Path(spark_home))
     spark.sparkContext.setLogLevel("ERROR")
     try:
-        {"load": load, "dump": dump}[action](spark, schema, Path(folder))
+        load(spark, schema, Path(folder))
     finally:
         spark.stop()
 
