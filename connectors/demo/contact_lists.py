@@ -1,6 +1,8 @@
 """Contact lists marketers upload after trade shows: the exhibitor's lead scanner export (XLSX, Chinese
 headers), a purchased list (CSV, Chinese headers) and a partner's list (CSV, English headers). Rows are messy:
-phones stored as numbers, missing fields, rows with only a name and a company."""
+phones stored as numbers, missing fields, rows with only a name and a company. Every list dates its rows (when
+the person was collected): an undated row would be dated when it is loaded, and generated data would then
+score differently on every day it is loaded."""
 
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ LISTS = {  # file name: (header row, field of each header)
         ["external_id", "name", "phone", "email", "company", "title", "city", "collected_at", "notes"],
     ),
     "2026-09-industry-directory.csv": (
-        ["客户编号", "联系人", "联系电话", "电子邮箱", "单位", "职务", "行业", "来源"],
-        ["external_id", "name", "phone", "email", "company", "title", "industry", "source"],
+        ["客户编号", "联系人", "联系电话", "电子邮箱", "单位", "职务", "行业", "来源", "日期"],
+        ["external_id", "name", "phone", "email", "company", "title", "industry", "source", "collected_at"],
     ),
     "2026-08-partner-leads.csv": (
-        ["ID", "Name", "Mobile", "E-mail", "Company", "Title", "Consent"],
-        ["external_id", "name", "phone", "email", "company", "title", "consent"],
+        ["ID", "Name", "Mobile", "E-mail", "Company", "Title", "Consent", "Date"],
+        ["external_id", "name", "phone", "email", "company", "title", "consent", "collected_at"],
     ),
 }
 

@@ -34,7 +34,7 @@ CONTACTS = Entity(
             "wechat_handle", sources=("wechat", "微信", "微信号"), description="A WeChat ID (not an OpenID)."
         ),
         Field("source", sources=("source", "来源", "展会", "活动名称")),
-        Field("collected_at", "timestamp", sources=("collected_at", "日期", "登记时间", "采集时间")),
+        Field("collected_at", "timestamp", sources=("collected_at", "date", "日期", "登记时间", "采集时间")),
         Field("consent", sources=("consent", "同意接收营销信息", "是否同意")),
         Field("notes", sources=("notes", "备注")),
     ),
