@@ -34,6 +34,9 @@ def retrain_on_new_crm_outcomes(context: dg.SensorEvaluationContext, warehouse: 
     """Requests a retraining (and rescoring) once YUCHI_RETRAIN_MIN_NEW_OUTCOMES CRM leads got an outcome
     since the champion was trained; the cursor holds the outcome count of the last request."""
     paths = warehouse.paths()
+    if _runs_in_progress(context.instance):
+        # a reader from this process would make a run's writer wait for DuckDB's file lock; the next tick reads
+        return dg.SkipReason("a run is using the warehouse: checking CRM outcomes at the next evaluation")
     try:
         with warehouse.connect(read_only=True) as conn:
             current = labelled_outcomes(conn)
@@ -49,3 +52,9 @@ def retrain_on_new_crm_outcomes(context: dg.SensorEvaluationContext, warehouse: 
         )
     context.update_cursor(str(current))
     return dg.RunRequest(run_key=f"crm-outcomes-{current}", tags={"yuchi/trigger": "new_crm_outcomes"})
+
+
+def _runs_in_progress(instance: dg.DagsterInstance) -> bool:
+    """Whether a run is starting or running (it may hold the warehouse's write lock)."""
+    active = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    return bool(instance.get_run_records(filters=dg.RunsFilter(statuses=active), limit=1))

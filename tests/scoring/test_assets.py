@@ -85,10 +85,12 @@ def test_sensor_requests_one_retraining_per_burst_of_new_outcomes(tmp_path, monk
     home = tmp_path / "yuchi"
     build(home / "warehouse.duckdb", Synthetic(contacts=800, seed=2))
     resources = {"warehouse": WarehouseResource(home=str(home))}
-    with dg.build_sensor_context(resources=resources) as context:
+    with dg.build_sensor_context(resources=resources, instance=dg.DagsterInstance.ephemeral()) as context:
         first = retrain_on_new_crm_outcomes(context)
         cursor = context.cursor
     assert isinstance(first, dg.RunRequest) and int(cursor) > 100
-    with dg.build_sensor_context(resources=resources, cursor=cursor) as context:
+    with dg.build_sensor_context(
+        resources=resources, cursor=cursor, instance=dg.DagsterInstance.ephemeral()
+    ) as context:
         again = retrain_on_new_crm_outcomes(context)
     assert isinstance(again, dg.SkipReason) and "waiting for 100 new ones" in again.skip_message
