@@ -1,10 +1,12 @@
 """A daily (incremental) dbt build ends with the same tables as a full refresh, and stages only what is new.
 
-Staging models are incremental (macros/first_landing.sql). The test holds back a quarter of every raw table's
-rows, builds, then lands them with a later load time together with re-exports of rows staged already (a source
-sending the same records again), and builds again. A copy of the warehouse rebuilt with `--full-refresh` must hold
-the same staging tables and marts. A probe copy shows the second run appends: a marker written into a staged row
-before it survives, which a rebuild would erase.
+Staging models are incremental (macros/first_landing.sql), and so is the identity graph, recomputed only around
+what is new (int_identity_scope). The test holds back a quarter of every raw table's rows and a few more, builds,
+then lands the quarter with a later load time together with re-exports of rows staged already (a source sending
+the same records again), and builds again; then lands the few and builds a third time, a small daily run. A copy
+of the warehouse rebuilt with `--full-refresh` must hold the same staging tables, identity graph and marts. A probe
+copy shows the second run appends: a marker written into a staged row before it survives, which a rebuild would
+erase.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import pytest
 from tests.platform.dbt_runs import dbt
 from tests.platform.marts_comparison import fetch_table, table_differences
 
-HELD_BACK = "_source_line % 4 = 0"
+HELD_BACK = {"held_back": "_source_line % 4 = 0", "held_back_late": "_source_line % 50 = 1"}
 RE_EXPORTED = "_source_line % 7 = 1"
 MARKER = "marker: staged before the incremental run"
 PROBED = "staging.stg_web_forms__submissions"
+SCOPE = "intermediate.int_identity_scope"
 RUN_HISTORY = {
     "intermediate.int_identity_assignments": {
         "generation",
@@ -45,34 +48,36 @@ def _raw_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _hold_back(conn: duckdb.DuckDBPyConnection) -> None:
-    """Keeps the loader's tables only (ingest built staging too), then moves a quarter of raw aside."""
+    """Keeps the loader's tables only (ingest built staging too), then moves a quarter of raw aside, and a
+    fiftieth more for a later day."""
     built = conn.execute(
         "select schema_name from information_schema.schemata where catalog_name = current_database() "
         "and schema_name not in ('raw', 'quarantine', 'main')"
     ).fetchall()
     for (schema,) in built:
         conn.execute(f"drop schema {schema} cascade")
-    conn.execute("create schema held_back")
-    for table in _raw_tables(conn):
-        conn.execute(f"create table held_back.{table} as select * from raw.{table} where {HELD_BACK}")
-        conn.execute(f"delete from raw.{table} where {HELD_BACK}")
+    for schema, condition in HELD_BACK.items():
+        conn.execute(f"create schema {schema}")
+        for table in _raw_tables(conn):
+            conn.execute(f"create table {schema}.{table} as select * from raw.{table} where {condition}")
+            conn.execute(f"delete from raw.{table} where {condition}")
 
 
-def _land_later(conn: duckdb.DuckDBPyConnection) -> int:
-    """Puts the held-back rows back as a later load, plus a re-export of some rows staged already (same
+def _land_later(conn: duckdb.DuckDBPyConnection, held_back: str = "held_back", days: int = 1) -> int:
+    """Puts the held-back rows back as a load `days` later, plus a re-export of some rows staged already (same
     records, another file); gives the number of rows landed."""
     landed = 0
     for table in _raw_tables(conn):
-        later = "_loaded_at + interval 1 day"
+        later = f"_loaded_at + interval {days} day"
         conn.execute(
             f"insert into raw.{table} select * replace ({later} as _loaded_at, "
             f"_source_file || '.re-export' as _source_file) from raw.{table} where {RE_EXPORTED}"
         )
         conn.execute(
-            f"insert into raw.{table} select * replace ({later} as _loaded_at) from held_back.{table}"
+            f"insert into raw.{table} select * replace ({later} as _loaded_at) from {held_back}.{table}"
         )
-        landed += conn.execute(f"select count(*) from held_back.{table}").fetchone()[0]
-    conn.execute("drop schema held_back cascade")
+        landed += conn.execute(f"select count(*) from {held_back}.{table}").fetchone()[0]
+    conn.execute(f"drop schema {held_back} cascade")
     return landed
 
 
@@ -91,8 +96,9 @@ def _tables(conn: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def builds(ingested_home, tmp_path_factory):
-    """A daily warehouse (a build, rows landed later, a second build) and a copy of it rebuilt in full; and a
-    probe: a copy taken after the first build whose staged row got a marker before its second (staging) run."""
+    """A daily warehouse (a build, rows landed later, a second build, a few more rows, a third build) and a copy
+    of it rebuilt in full; and a probe: a copy taken after the first build whose staged row got a marker before
+    its second (staging) run."""
     workdir = tmp_path_factory.mktemp("incremental")
     daily, probe, rebuilt = workdir / "daily", workdir / "probe", workdir / "rebuilt"
     daily.mkdir()
@@ -115,6 +121,9 @@ def builds(ingested_home, tmp_path_factory):
 
     with duckdb.connect(str(daily / "warehouse.duckdb")) as conn:
         landed = _land_later(conn)
+    _build(["build"], daily, workdir)
+    with duckdb.connect(str(daily / "warehouse.duckdb")) as conn:
+        _land_later(conn, "held_back_late", days=2)
     _build(["build"], daily, workdir)
     rebuilt.mkdir()
     shutil.copy(daily / "warehouse.duckdb", rebuilt / "warehouse.duckdb")
@@ -152,6 +161,8 @@ def test_daily_builds_end_as_a_full_refresh_would(builds):
         for schema in ("staging", "intermediate", "marts", "segments"):
             for table in _tables(rebuilt, schema):
                 relation = f"{schema}.{table}"
+                if relation == SCOPE:  # what the last run recomputed: everything, in a full refresh
+                    continue
                 left, right = (
                     _without(fetch_table(conn.cursor(), relation), RUN_HISTORY.get(relation, set()))
                     for conn in (daily, rebuilt)
@@ -161,3 +172,29 @@ def test_daily_builds_end_as_a_full_refresh_would(builds):
                 compared += 1
     assert compared > 30
     assert differences == {}, "\n".join(f"{t}:\n  " + "\n  ".join(d) for t, d in differences.items())
+
+
+def test_the_daily_identity_run_recomputes_only_around_new_records(builds):
+    """The third (small) run's scope holds the identifiers of the new records and whole components around them,
+    a minority of the graph; the contact ids of every other identifier were left as the second run wrote them."""
+    with duckdb.connect(str(builds["daily"] / "warehouse.duckdb"), read_only=True) as conn:
+        reasons = dict(conn.execute(f"select reason, count(*) from {SCOPE} group by reason").fetchall())
+        identifiers = conn.execute(
+            "select count(*) from intermediate.int_identity_identifiers_screened"
+        ).fetchone()[0]
+        rewritten, kept, scope_not_rewritten = conn.execute(
+            f"""
+            select
+                count(*) filter (where assigned_at = last_run),
+                count(*) filter (where assigned_at < last_run),
+                count(*) filter (where assigned_at < last_run and is_current
+                                 and identifier_key in (select identifier_key from {SCOPE}))
+            from intermediate.int_identity_assignments,
+                (select max(assigned_at) as last_run from intermediate.int_identity_assignments)
+            """
+        ).fetchone()
+    in_scope = sum(reasons.values())
+    assert "everything" not in reasons and reasons.get("new", 0) > 0, reasons
+    assert in_scope < identifiers / 2, f"{in_scope} of {identifiers} identifiers in scope: {reasons}"
+    assert rewritten > 0 and kept > rewritten, (rewritten, kept)
+    assert scope_not_rewritten == 0, "identifiers in scope kept an earlier run's contact assignment"

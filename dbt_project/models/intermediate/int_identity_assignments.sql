@@ -13,6 +13,11 @@
          merges, so they find it again if they come back.
     Every row remembers its last change (new, merged, split, unlinked, relinked) and in which generation it
     happened; contact_merges turns those into the ledger.
+
+    On DuckDB and PostgreSQL a run reads and rewrites only the identifiers in int_identity_scope (whole
+    components, with every contact their identifiers hold), and the rows of other identifiers that hold one of
+    those contacts; the other rows keep the generation and assigned_at of the run that last changed them. On
+    Spark every run appends the whole state as a new generation.
 -#}
 {{ config(
     materialized='incremental',
@@ -21,13 +26,17 @@
     full_refresh=false,
     on_schema_change='fail',
 ) }}
-{%- set run_at = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+{#- microseconds: int_identity_scope tells the runs apart by it -#}
+{%- set run_at = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+
+-- depends_on: {{ ref('int_identity_scope') }}
 
 with
 
 clusters as (
 
     select * from {{ ref('int_identity_clusters') }}
+    where {{ in_identity_scope('identifier_key') }}
 
 ),
 
@@ -38,11 +47,30 @@ screened as (
 ),
 
 {% if is_incremental() %}
+previous_state as (
+
+    select * from {{ this }}
+    {%- if target.type == 'spark' %}
+    -- on Spark every run is appended: the latest generation is the state
+    where generation = (select max(generation) from {{ this }})
+    {%- endif %}
+
+),
+
 previous as (
 
-    -- on Spark every run is appended: the latest generation is the state
-    select * from {{ this }}
-    where generation = (select max(generation) from {{ this }})
+    -- the rows in scope, and every row holding a contact id one of them holds (to follow merges)
+    select * from previous_state
+    where {{ in_identity_scope('identifier_key') }}
+        or contact_id in (
+            select contact_id from previous_state where {{ in_identity_scope('identifier_key') }}
+        )
+
+),
+
+this_run as (
+
+    select coalesce(max(generation), 0) + 1 as generation from previous_state
 
 ),
 {% else %}
@@ -65,13 +93,13 @@ previous as (
     where 1 = 0
 
 ),
-{% endif %}
 
 this_run as (
 
-    select coalesce(max(generation), 0) + 1 as generation from previous
+    select 1 as generation
 
 ),
+{% endif %}
 
 current_identifiers as (
 

@@ -4,12 +4,20 @@
     its records (they all followed a nearer identifier of another part) goes where most of its records went,
     so every cluster has records.
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('identifier_key') }}",
+) }}
+-- depends_on: {{ ref('int_identity_scope') }}
 
 with
 
 parts as (
 
     select * from {{ ref('int_identity_parts') }}
+    where {{ in_identity_scope('identifier_key') }}
 
 ),
 
@@ -19,11 +27,7 @@ record_parts as (
 
 ),
 
-edges as (
-
-    select * from {{ ref('int_identity_edges') }}
-
-),
+{{ import_scoped_identity_edges() }}
 
 {{ import_probabilistic_links() }}
 

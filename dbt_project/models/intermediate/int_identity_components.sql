@@ -5,14 +5,17 @@
     identity_component_labels() (macros/identity/component_labels.sql) gives the fast path on DuckDB and
     portable SQL everywhere else, with the same result.
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('identifier_key') }}",
+) }}
+-- depends_on: {{ ref('int_identity_scope') }}
 
 with
 
-edges as (
-
-    select * from {{ ref('int_identity_edges') }}
-
-),
+{{ import_scoped_identity_edges() }}
 
 screened as (
 
@@ -25,6 +28,7 @@ linking_identifiers as (
     select identifier_key, id_type, id_value
     from screened
     where screen_status = 'linking'
+        and {{ in_identity_scope('identifier_key') }}
 
 ),
 

@@ -13,14 +13,17 @@
     Two people sharing one value (a couple's email) are not "shared" yet: the per-contact limits of
     int_identity_parts split them.
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('identifier_key') }}",
+) }}
+-- depends_on: {{ ref('int_identity_scope') }}
 
 with
 
-edges as (
-
-    select * from {{ ref('int_identity_edges') }}
-
-),
+{{ import_scoped_identity_edges() }}
 
 identifier_types as (
 
@@ -184,6 +187,8 @@ final as (
     left join strongest_evidence
         on identifiers.identifier_key = strongest_evidence.identifier_key
         and strongest_evidence.evidence_rank = 1
+    -- the records in scope also carry identifiers of other components: needed above, recomputed elsewhere
+    where {{ in_identity_scope('identifiers.identifier_key') }}
 
 )
 

@@ -13,8 +13,16 @@
     var identity_repair_rounds hops; the identity_parts_reached test fails if that was not enough. A value
     (distance * 1,000,000 + anchor rank) is propagated so that each round reads the previous one once.
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('identifier_key') }}",
+) }}
 {%- set rounds = var('identity_repair_rounds') | int -%}
 {%- set step = 1000000 -%}
+
+-- depends_on: {{ ref('int_identity_scope') }}
 
 with
 
@@ -36,11 +44,7 @@ identifier_types as (
 
 ),
 
-edges as (
-
-    select * from {{ ref('int_identity_edges') }}
-
-),
+{{ import_scoped_identity_edges() }}
 
 component_identifiers as (
 
@@ -59,6 +63,7 @@ component_identifiers as (
         on components.identifier_key = screened.identifier_key
     inner join identifier_types
         on components.id_type = identifier_types.id_type
+    where {{ in_identity_scope('components.identifier_key') }}
 
 ),
 

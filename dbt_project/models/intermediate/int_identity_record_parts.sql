@@ -3,14 +3,17 @@
     that was split, a record may carry identifiers of two parts; it follows its nearest identifier (an anchor
     itself, then the fewest hops), then the strongest (identifier_types.priority), then the smaller part key.
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('record_id', 'record') }}",
+) }}
+-- depends_on: {{ ref('int_identity_scope') }}
 
 with
 
-edges as (
-
-    select * from {{ ref('int_identity_edges') }}
-
-),
+{{ import_scoped_identity_edges() }}
 
 parts as (
 

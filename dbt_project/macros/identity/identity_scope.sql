@@ -1,0 +1,58 @@
+{#-
+    Scoped identity runs (int_identity_scope): a daily build recomputes the identity graph only around what is
+    new. The models int_identity_identifiers_screened, _components, _parts, _record_parts and _clusters are
+    incremental on DuckDB and PostgreSQL: each run deletes the rows of the identifiers (or records) in scope and
+    appends them recomputed from the complete rows of those identifiers' records. The scope is closed (it holds
+    whole components, old and new), so the tables end as a full rebuild would. On Spark (parquet cannot delete)
+    they stay tables rebuilt in full.
+
+    Each scoped model has `-- depends_on: {{ ref('int_identity_scope') }}`: dbt parses models with
+    is_incremental() false, so the scope's ref inside these macros would be missed otherwise.
+-#}
+
+{#- materialized= of the scoped identity models: incremental where rows can be deleted, table on Spark. -#}
+{% macro identity_scoped_materialization() -%}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{%- endmacro %}
+
+{#- A condition on `column` (an identifier key): in scope on an incremental run, always true otherwise. -#}
+{% macro in_identity_scope(column) -%}
+    {%- if is_incremental() -%}
+    {{ column }} in (select identifier_key from {{ ref('int_identity_scope') }})
+    {%- else -%}
+    1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The same for a record id: records carrying an identifier in scope (they carry no identifier of another
+    component, so their whole rows can be recomputed). -#}
+{% macro record_in_identity_scope(column) -%}
+    {%- if is_incremental() -%}
+    {{ column }} in (
+        select scoped_edges.record_id
+        from {{ ref('int_identity_edges') }} as scoped_edges
+        inner join {{ ref('int_identity_scope') }} as scope
+            on scoped_edges.identifier_key = scope.identifier_key
+    )
+    {%- else -%}
+    1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The import CTE `edges`: int_identity_edges, on an incremental run only the records in scope (whole). -#}
+{% macro import_scoped_identity_edges() -%}
+edges as (
+
+    select * from {{ ref('int_identity_edges') }}
+    where {{ record_in_identity_scope('record_id') }}
+
+),
+{%- endmacro %}
+
+{#- pre_hook of a scoped model: removes the rows about to be recomputed (no-op when not incremental). -#}
+{% macro delete_identity_scope(column, kind='identifier') -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ record_in_identity_scope(column) if kind == 'record' else in_identity_scope(column) }}
+    {%- endif -%}
+{%- endmacro %}

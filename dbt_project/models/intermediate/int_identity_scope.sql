@@ -1,0 +1,160 @@
+{#-
+    The identifiers a build must recompute in the identity graph (macros/identity/identity_scope.sql): what the
+    records added since the last finished identity run can change, closed so that every component is whole.
+
+      new           identifiers on edges added after the last run of int_identity_assignments (its newest
+                    assigned_at; edges carry the run that added them, edged_at): their screening may change;
+      touched       every identifier on a record that carries a new one: new links start from these;
+      components    the previous components (int_identity_components as it stands before this run) of the
+                    touched identifiers: all of them may merge, split or change part;
+      contacts      the previous components of the identifiers holding a contact id that one of the above
+                    holds (an identifier unlinked earlier keeps its contact, and may now take it back).
+
+    A new component only holds identifiers of these: a record outside them carries no new identifier, so
+    its identifiers link as before. When a run failed midway, the next one starts from the same last run and
+    recomputes the union (recomputing a row twice gives the same row).
+
+    Everything is in scope on a full refresh, on the first build, on Spark, and when the probabilistic tier is
+    on (its links are trained on the whole graph). This model reads the two tables as the previous run left
+    them, by name rather than ref(): they are built after it.
+-#}
+{%- set previous_components, previous_assignments = none, none -%}
+{%- if execute -%}
+    {%- set previous_components = adapter.get_relation(this.database, this.schema, 'int_identity_components') -%}
+    {%- set previous_assignments = adapter.get_relation(this.database, this.schema, 'int_identity_assignments') -%}
+{%- endif -%}
+{%- set everything = flags.FULL_REFRESH or target.type == 'spark' or identity_probabilistic_tier()
+    or previous_components is none or previous_assignments is none -%}
+
+with
+
+edges as (
+
+    select * from {{ ref('int_identity_edges') }}
+
+),
+
+{% if everything %}
+final as (
+
+    select distinct identifier_key, 'everything' as reason
+    from edges
+
+)
+{% else %}
+previous_components as (
+
+    select * from {{ previous_components }}
+
+),
+
+previous_assignments as (
+
+    select * from {{ previous_assignments }}
+
+),
+
+new_identifiers as (
+
+    select distinct identifier_key
+    from edges
+    where edged_at > (
+        select coalesce(max(assigned_at), cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }}))
+        from previous_assignments
+    )
+
+),
+
+touched_records as (
+
+    select distinct edges.record_id
+    from edges
+    inner join new_identifiers
+        on edges.identifier_key = new_identifiers.identifier_key
+
+),
+
+touched_identifiers as (
+
+    select distinct edges.identifier_key
+    from edges
+    inner join touched_records
+        on edges.record_id = touched_records.record_id
+
+),
+
+touched_components as (
+
+    select distinct previous_components.component_key
+    from previous_components
+    inner join touched_identifiers
+        on previous_components.identifier_key = touched_identifiers.identifier_key
+
+),
+
+held_contacts as (
+
+    select distinct previous_assignments.contact_id
+    from previous_assignments
+    where previous_assignments.identifier_key in (select identifier_key from touched_identifiers)
+        or previous_assignments.identifier_key in (
+            select previous_components.identifier_key
+            from previous_components
+            inner join touched_components
+                on previous_components.component_key = touched_components.component_key
+        )
+
+),
+
+holder_components as (
+
+    select distinct previous_components.component_key
+    from previous_assignments
+    inner join held_contacts
+        on previous_assignments.contact_id = held_contacts.contact_id
+    inner join previous_components
+        on previous_assignments.identifier_key = previous_components.identifier_key
+    where previous_assignments.is_current
+
+),
+
+scoped as (
+
+    select identifier_key, 1 as reason_rank from new_identifiers
+
+    union all
+
+    select identifier_key, 2 as reason_rank from touched_identifiers
+
+    union all
+
+    select previous_components.identifier_key, scoped_components.reason_rank
+    from previous_components
+    inner join (
+        select component_key, 3 as reason_rank from touched_components
+        union all
+        select component_key, 4 as reason_rank from holder_components
+    ) as scoped_components
+        on previous_components.component_key = scoped_components.component_key
+
+),
+
+final as (
+
+    -- each identifier once, with the first reason in the order above
+    select
+        identifier_key,
+        case min(reason_rank)
+            when 1 then 'new'
+            when 2 then 'touched'
+            when 3 then 'components'
+            else 'contacts'
+        end as reason
+
+    from scoped
+    group by identifier_key
+
+)
+{% endif %}
+
+select * from final
