@@ -6,6 +6,7 @@ Kept free of Dagster so a script or notebook can validate a raw table the same w
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import great_expectations as gx
@@ -53,23 +54,70 @@ def expectations_for(entity: Entity) -> list[gxe.Expectation]:
     return suite
 
 
+def suite_columns(entity: Entity) -> list[str]:
+    """Gives the columns the entity's suite reads: the rest of a raw row (payloads, JSON) is never loaded."""
+    return sorted({expectation.column for expectation in expectations_for(entity)})
+
+
+class SuiteValidator:
+    """One entity's suite in an ephemeral GX context, run on frame after frame (chunks of one table)."""
+
+    def __init__(self, entity: Entity) -> None:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        asset = context.data_sources.add_pandas(name=f"raw_{entity.table}").add_dataframe_asset(
+            name=entity.table
+        )
+        self._batches = asset.add_batch_definition_whole_dataframe("all")
+        self._suite = gx.ExpectationSuite(name=f"raw_{entity.table}", expectations=expectations_for(entity))
+
+    def validate(self, frame: pd.DataFrame) -> SuiteResult:
+        outcome = self._batches.get_batch(batch_parameters={"dataframe": frame}).validate(self._suite)
+        results = [
+            {
+                "expectation": r.expectation_config.type,
+                "column": r.expectation_config.kwargs.get("column"),
+                "success": bool(r.success),
+                "unexpected_count": r.result.get("unexpected_count"),
+                "partial_unexpected": [str(v) for v in (r.result.get("partial_unexpected_list") or [])[:5]],
+            }
+            for r in outcome.results
+        ]
+        return SuiteResult(success=all(r["success"] for r in results), results=results)
+
+
 def validate_frame(entity: Entity, frame: pd.DataFrame) -> SuiteResult:
-    """Runs the entity's suite on a frame of its raw table with an ephemeral GX context."""
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    source = context.data_sources.add_pandas(name=f"raw_{entity.table}")
-    asset = source.add_dataframe_asset(name=entity.table)
-    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
-    suite = gx.ExpectationSuite(name=f"raw_{entity.table}", expectations=expectations_for(entity))
-    outcome = batch.validate(suite)
-    results = [
-        {
-            "expectation": r.expectation_config.type,
-            "column": r.expectation_config.kwargs.get("column"),
-            "success": bool(r.success),
-            "unexpected_count": r.result.get("unexpected_count"),
-            "partial_unexpected": [str(v) for v in (r.result.get("partial_unexpected_list") or [])[:5]],
-        }
-        for r in outcome.results
-    ]
-    return SuiteResult(success=all(r["success"] for r in results), results=results)
+    """Runs the entity's suite on a frame of its raw table."""
+    return SuiteValidator(entity).validate(frame)
+
+
+def validate_chunks(entity: Entity, frames: Iterable[pd.DataFrame]) -> tuple[SuiteResult, int]:
+    """Runs the suite on each frame (consecutive chunks of one table) and combines the outcomes as one run on
+    the whole table would give them: each expectation succeeds when it succeeded on every chunk, unexpected
+    values are counted over all chunks, and the first five are shown. Memory stays at one chunk, whatever the
+    table's size. Gives (combined result, rows validated)."""
+    validator = SuiteValidator(entity)
+    combined: SuiteResult | None = None
+    rows = 0
+    for frame in frames:
+        outcome = validator.validate(frame)
+        rows += len(frame)
+        combined = outcome if combined is None else _combine(combined, outcome)
+    if combined is None:
+        raise ValueError(f"raw.{entity.table}: no frame to validate (give at least one, possibly empty)")
+    return combined, rows
+
+
+def _combine(first: SuiteResult, second: SuiteResult) -> SuiteResult:
+    results = []
+    for a, b in zip(first.results, second.results, strict=True):
+        counts = [c for c in (a["unexpected_count"], b["unexpected_count"]) if c is not None]
+        results.append(
+            a
+            | {
+                "success": a["success"] and b["success"],
+                "unexpected_count": sum(counts) if counts else None,
+                "partial_unexpected": (a["partial_unexpected"] + b["partial_unexpected"])[:5],
+            }
+        )
+    return SuiteResult(success=first.success and second.success, results=results)

@@ -10,6 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DUCKDB_MEMORY_LIMIT = "6GB"
+"""DuckDB's memory limit on the warehouse unless YUCHI_DUCKDB_MEMORY_LIMIT says otherwise (dbt_project/profiles.yml
+reads the same variable): past it DuckDB spills to disk instead of growing, so a run's peak memory stays under
+8 GiB whatever the data's size. DuckDB's own default, 80% of the machine's memory, is the whole laptop."""
+
+
+def duckdb_memory_limit() -> str:
+    """The memory limit every warehouse connection sets (e.g. '6GB', '75%')."""
+    return os.environ.get("YUCHI_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT
 
 
 @dataclass(frozen=True)

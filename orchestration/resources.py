@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
-from connectors.settings import YuchiPaths, resolve_paths
+from connectors.settings import YuchiPaths, duckdb_memory_limit, resolve_paths
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 """The Dagster concurrency pool of every step that opens the embedded warehouse (the instance limits it to 1).
@@ -61,7 +61,7 @@ class WarehouseResource(dg.ConfigurableResource):
         delay, warned = 0.05, False
         while True:
             try:
-                return duckdb.connect(path, read_only=read_only)
+                conn = duckdb.connect(path, read_only=read_only)
             except duckdb.Error as exc:
                 if not _is_lock_conflict(exc):
                     raise
@@ -75,6 +75,10 @@ class WarehouseResource(dg.ConfigurableResource):
                     warned = True
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
+                continue
+            # SET, not connect(config=...): other connections of this process to the same file need no match
+            conn.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+            return conn
 
 
 def table_preview(conn: duckdb.DuckDBPyConnection, sql: str, limit: int = 10) -> dg.MetadataValue:

@@ -1,0 +1,32 @@
+"""Every warehouse connection caps DuckDB's memory (YUCHI_DUCKDB_MEMORY_LIMIT), as dbt's profile does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from connectors.settings import DUCKDB_MEMORY_LIMIT
+from orchestration.resources import WarehouseResource
+
+PROFILES = Path(__file__).resolve().parents[2] / "dbt_project" / "profiles.yml"
+
+
+def _limit(resource: WarehouseResource, read_only: bool) -> str:
+    with resource.connect(read_only=read_only) as conn:
+        return conn.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+def test_connections_take_the_limit_from_the_environment(tmp_path, monkeypatch):
+    resource = WarehouseResource(home=str(tmp_path))
+    monkeypatch.setenv("YUCHI_DUCKDB_MEMORY_LIMIT", "1GB")
+    assert _limit(resource, read_only=False) == "953.6 MiB"  # DuckDB counts 1GB as 10^9 bytes
+    monkeypatch.setenv("YUCHI_DUCKDB_MEMORY_LIMIT", "2GB")
+    assert _limit(resource, read_only=True) == "1.8 GiB"
+    monkeypatch.delenv("YUCHI_DUCKDB_MEMORY_LIMIT")
+    assert _limit(resource, read_only=True) == "5.5 GiB"  # the default, 6GB
+
+
+def test_dbt_profile_uses_the_same_variable_and_default():
+    setting = yaml.safe_load(PROFILES.read_text())["yuchi"]["outputs"]["duckdb"]["settings"]["memory_limit"]
+    assert setting == f"{{{{ env_var('YUCHI_DUCKDB_MEMORY_LIMIT', '{DUCKDB_MEMORY_LIMIT}') }}}}"
