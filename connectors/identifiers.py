@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import phonenumbers
 
+from connectors.sql_text import literal
+
 DEFAULT_REGION = "CN"
 ID_TYPES = ("phone", "email", "wechat_openid", "wechat_unionid", "anonymous_id", "crm_id", "external_id")
 
@@ -149,10 +151,6 @@ _CN_DIALLED_MOBILE = r"(?:\+86|0086)?1[3-9][0-9]{9}"
 """The digits normalize_phone reads as a mobile-shaped number (_phone_key, _CN_MOBILE_SHAPE): their last 11."""
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _sql_quoted(text: str) -> str:
     # repr() of printable ASCII without quotes or backslashes is the text between single quotes
     return f"'''' || {text} || ''''"
@@ -165,7 +163,7 @@ def _sql_matches_desc(national: str, desc: phonenumbers.PhoneNumberDesc | None) 
         return None
     lengths = [n for n in desc.possible_length if n > 0]
     fits = f"length({national}) in ({', '.join(map(str, lengths))}) and " if lengths else ""
-    return f"({fits}regexp_full_match({national}, {_sql_literal(pattern)}))"
+    return f"({fits}regexp_full_match({national}, {literal(pattern)}))"
 
 
 def _sql_valid_national_number(national: str, region: str) -> str:
@@ -190,7 +188,7 @@ def _sql_valid_national_number(national: str, region: str) -> str:
 def normalise_sql(id_type: str, text: str) -> SqlNormaliser:
     """Gives the SQL normaliser of an identifier type over `text`, a SQL expression of a non-null varchar."""
     key = KEY_COLUMN
-    printable = f"regexp_full_match({text}, {_sql_literal(_SQL_PRINTABLE)})"
+    printable = f"regexp_full_match({text}, {literal(_SQL_PRINTABLE)})"
     quotable = f"{printable} and not contains({text}, '''') and not contains({text}, '\\')"
     trimmed = f"trim({text})"
     if id_type == "phone":
@@ -198,7 +196,9 @@ def normalise_sql(id_type: str, text: str) -> SqlNormaliser:
             return SqlNormaliser("null", "false", "null", "null")
         # the key is the digits; with the dialled-mobile shape the number is their last 11 (179xx is a
         # carrier-selection prefix the parser strips, so normalize_phone takes the parser's path for it)
-        shape = f"regexp_full_match({key}, {_sql_literal(_CN_DIALLED_MOBILE)}) and not prefix(right({key}, 11), '179')"
+        shape = (
+            f"regexp_full_match({key}, {literal(_CN_DIALLED_MOBILE)}) and not prefix(right({key}, 11), '179')"
+        )
         national = f"right({key}, 11)"
         valid = _sql_valid_national_number(national, DEFAULT_REGION)
         problem = f"'phone ' || {_sql_quoted(trimmed)} || ' is not a valid number (region {DEFAULT_REGION})'"
@@ -209,7 +209,7 @@ def normalise_sql(id_type: str, text: str) -> SqlNormaliser:
             f"case when not {valid} then {problem} end",
         )
     if id_type == "email":
-        valid = f"regexp_matches({key}, {_sql_literal(_EMAIL_RE.pattern)})"
+        valid = f"regexp_matches({key}, {literal(_EMAIL_RE.pattern)})"
         problem = f"'email ' || {_sql_quoted(trimmed)} || ' is not a valid address'"
         return SqlNormaliser(
             f"lower(replace({text}, ' ', ''))",
@@ -218,7 +218,7 @@ def normalise_sql(id_type: str, text: str) -> SqlNormaliser:
             f"case when not {valid} then {problem} end",
         )
     if id_type in ("wechat_openid", "wechat_unionid"):
-        valid = f"regexp_matches({key}, {_sql_literal(_WECHAT_ID_RE.pattern)})"
+        valid = f"regexp_matches({key}, {literal(_WECHAT_ID_RE.pattern)})"
         problem = (
             f"'{id_type} ' || {_sql_quoted(key)} || ' is not a WeChat id (16-64 letters, digits, - or _)'"
         )

@@ -25,20 +25,11 @@ from connectors.sources.contract import (
 )
 from connectors.sources.record_validation import _from_name
 from connectors.sources.schema_drift import DriftColumn
+from connectors.sql_text import ident, literal
 
 INVALID_JSON = "\x00invalid json"
 """Placeholder reason the loader replaces with the parser's own message (which only Python gives)."""
 JSON_TYPE_NAMES = "case {t} when 'ARRAY' then 'array' when 'VARCHAR' then 'string' when 'BOOLEAN' then 'boolean' when 'NULL' then 'null' else 'number' end"
-
-
-def literal(text: str | None) -> str:
-    """Gives a SQL string literal."""
-    return "null" if text is None else "'" + text.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    """Gives a quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def json_path(segments: list[str]) -> str:
