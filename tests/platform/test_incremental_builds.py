@@ -25,6 +25,8 @@ RE_EXPORTED = "_source_line % 7 = 1"
 MARKER = "marker: staged before the incremental run"
 PROBED = "staging.stg_web_forms__submissions"
 SCOPE = "intermediate.int_identity_scope"
+SCOPES = {SCOPE, "intermediate.int_records_scope"}
+"""What the last run recomputed: everything, in a full refresh."""
 RUN_HISTORY = {
     "intermediate.int_identity_assignments": {
         "generation",
@@ -161,7 +163,7 @@ def test_daily_builds_end_as_a_full_refresh_would(builds):
         for schema in ("staging", "intermediate", "marts", "segments"):
             for table in _tables(rebuilt, schema):
                 relation = f"{schema}.{table}"
-                if relation == SCOPE:  # what the last run recomputed: everything, in a full refresh
+                if relation in SCOPES:
                     continue
                 left, right = (
                     _without(fetch_table(conn.cursor(), relation), RUN_HISTORY.get(relation, set()))
@@ -176,12 +178,17 @@ def test_daily_builds_end_as_a_full_refresh_would(builds):
 
 def test_the_daily_identity_run_recomputes_only_around_new_records(builds):
     """The third (small) run's scope holds the identifiers of the new records and whole components around them,
-    a minority of the graph; the contact ids of every other identifier were left as the second run wrote them."""
+    a minority of the graph; the contact ids of every other identifier were left as the second run wrote them;
+    and the records resolved again (with their contacts' golden records) are a minority too."""
     with duckdb.connect(str(builds["daily"] / "warehouse.duckdb"), read_only=True) as conn:
         reasons = dict(conn.execute(f"select reason, count(*) from {SCOPE} group by reason").fetchall())
         identifiers = conn.execute(
             "select count(*) from intermediate.int_identity_identifiers_screened"
         ).fetchone()[0]
+        record_reasons = dict(
+            conn.execute("select reason, count(*) from intermediate.int_records_scope group by 1").fetchall()
+        )
+        records = conn.execute("select count(*) from intermediate.int_records_resolved").fetchone()[0]
         rewritten, kept, scope_not_rewritten = conn.execute(
             f"""
             select
@@ -198,3 +205,5 @@ def test_the_daily_identity_run_recomputes_only_around_new_records(builds):
     assert in_scope < identifiers / 2, f"{in_scope} of {identifiers} identifiers in scope: {reasons}"
     assert rewritten > 0 and kept > rewritten, (rewritten, kept)
     assert scope_not_rewritten == 0, "identifiers in scope kept an earlier run's contact assignment"
+    assert "everything" not in record_reasons and record_reasons.get("new", 0) > 0, record_reasons
+    assert sum(record_reasons.values()) < records / 2, f"{record_reasons} of {records} records resolved again"

@@ -49,10 +49,40 @@ edges as (
 ),
 {%- endmacro %}
 
-{#- pre_hook of a scoped model: removes the rows about to be recomputed (no-op when not incremental). -#}
+{#- A condition on `column` (a staged record id): in int_records_scope on an incremental run. -#}
+{% macro in_records_scope(column) -%}
+    {%- if is_incremental() -%}
+    {{ column }} in (select record_id from {{ ref('int_records_scope') }})
+    {%- else -%}
+    1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A condition on `column` (a contact id): a contact one of the records in int_records_scope now resolves
+    to (read after int_records_resolved was rebuilt), on an incremental run. -#}
+{% macro in_contacts_scope(column) -%}
+    {%- if is_incremental() -%}
+    {{ column }} in (
+        select contact_id from {{ ref('int_records_resolved') }}
+        where record_id in (select record_id from {{ ref('int_records_scope') }})
+    )
+    {%- else -%}
+    1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of a scoped model: removes the rows about to be recomputed (no-op when not incremental).
+    kind: identifier (int_identity_scope), record (records carrying one), resolved_record (int_records_scope),
+    contact (contacts of those records, and contacts no record resolves to any more). -#}
 {% macro delete_identity_scope(column, kind='identifier') -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where {{ record_in_identity_scope(column) if kind == 'record' else in_identity_scope(column) }}
+    where
+    {%- if kind == 'record' %} {{ record_in_identity_scope(column) }}
+    {%- elif kind == 'resolved_record' %} {{ in_records_scope(column) }}
+    {%- elif kind == 'contact' %} {{ in_contacts_scope(column) }}
+        or {{ column }} not in (select contact_id from {{ ref('int_records_resolved') }})
+    {%- else %} {{ in_identity_scope(column) }}
+    {%- endif %}
     {%- endif -%}
 {%- endmacro %}

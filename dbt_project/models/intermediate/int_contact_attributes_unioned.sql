@@ -4,8 +4,19 @@
     when it has Chinese characters, name_latin otherwise), and each contact's own linking identifiers as seen
     on its records. The source's priority (source_priority seed; 100 for a source not listed) feeds
     survivorship in dim_contacts.
+
+    Incremental on DuckDB and PostgreSQL: a run recomputes only the observations of the records of
+    int_records_scope.
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('record_id', 'resolved_record') }}",
+) }}
 {%- set sources = staged_sources() | selectattr('attributes') | list -%}
+
+-- depends_on: {{ ref('int_records_scope') }}
 
 with
 
@@ -20,6 +31,7 @@ records as (
 edges as (
 
     select * from {{ ref('int_identity_edges') }}
+    where {{ in_records_scope('record_id') }}
 
 ),
 
@@ -44,6 +56,7 @@ typed as (
     select record_id, '{{ column }}' as attribute_name, cast({{ column }} as {{ dbt.type_string() }}) as attribute_value
     from {{ source.name }}
     where {{ column }} is not null
+        and {{ in_records_scope('record_id') }}
     {% if not (outer_loop.last and loop.last) %}
     union all
     {% endif %}

@@ -2,8 +2,18 @@
     Every staged record with the contact it belongs to: its part (int_identity_record_parts), the part's
     cluster, the cluster's stable contact id (int_identity_assignments). A record whose identifiers are all
     blocked or shared links to nobody and is a contact of its own, 'c_' || md5(record_id), so nothing is dropped.
+
+    Incremental on DuckDB and PostgreSQL: a run recomputes only the records of int_records_scope.
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('record_id', 'resolved_record') }}",
+) }}
 {%- set sources = staged_sources() -%}
+
+-- depends_on: {{ ref('int_records_scope') }}
 
 with
 
@@ -37,6 +47,7 @@ records as (
         '{{ source.channel }}' as channel,
         occurred_at
     from {{ source.name }}
+    where {{ in_records_scope('record_id') }}
     {% if not loop.last %}
     union all
     {% endif %}

@@ -7,30 +7,44 @@
       most_frequent    the value observed most often, then the latest.
     Consent follows the latest signal per purpose (int_contact_consent_events); WeChat follow status is the
     last subscribe/unsubscribe per official account.
+
+    Incremental on DuckDB and PostgreSQL: a run recomputes the contacts the records of int_records_scope
+    resolve to, and drops the contacts no record resolves to any more (merged away).
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('contact_id', 'contact') }}",
+) }}
 {%- set golden_attributes = [
     'full_name', 'name_zh', 'name_latin', 'phone', 'email', 'wechat_openid', 'wechat_unionid', 'crm_id',
     'company', 'title', 'industry', 'company_size', 'city',
 ] -%}
 {%- set consent_purposes = ['email', 'sms', 'wechat', 'marketing', 'automated_decisions'] -%}
 
+-- depends_on: {{ ref('int_records_scope') }}
+
 with
 
 records as (
 
     select * from {{ ref('int_records_resolved') }}
+    where {{ in_contacts_scope('contact_id') }}
 
 ),
 
 attributes as (
 
     select * from {{ ref('int_contact_attributes_unioned') }}
+    where {{ in_contacts_scope('contact_id') }}
 
 ),
 
 consent_events as (
 
     select * from {{ ref('int_contact_consent_events') }}
+    where {{ in_contacts_scope('contact_id') }}
 
 ),
 
@@ -38,6 +52,7 @@ assignments as (
 
     select * from {{ ref('int_identity_assignments') }}
     where is_current
+        and {{ in_contacts_scope('contact_id') }}
 
 ),
 

@@ -1,5 +1,17 @@
-{#- The unified behaviour stream: every behaviour source of staged_sources(), in behavior_columns() shape. -#}
+{#-
+    The unified behaviour stream: every behaviour source of staged_sources(), in behavior_columns() shape.
+    Incremental on DuckDB and PostgreSQL: a run recomputes only the events of int_records_scope (new, or
+    resolved to another contact).
+-#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('event_id', 'resolved_record') }}",
+) }}
 {%- set sources = behavior_sources() -%}
+
+-- depends_on: {{ ref('int_records_scope') }}
 
 with
 
@@ -33,6 +45,7 @@ behaviours as (
         {%- endfor %}
     from {{ source.name }}
     where event_type is not null
+        and {{ in_records_scope('record_id') }}
     {% if not loop.last %}
     union all
     {% endif %}
