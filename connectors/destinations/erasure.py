@@ -212,7 +212,7 @@ def enforce_register(
     whose raw payload has no normalised identifier to hash.
     """
     ensure_tables(conn)
-    acks: list[Acknowledgement] = []
+    acks: list[Acknowledgement] = _release_identity(conn)
     landing_lines: dict[tuple[str, str], set[int]] = {}
     for schema, table in _tables(conn):
         columns = _column_names(conn, schema, table)
@@ -232,6 +232,71 @@ def enforce_register(
     if request_id:
         for ack in acks:
             record_ack(conn, request_id, ack)
+    return acks
+
+
+def _release_identity(conn: duckdb.DuckDBPyConnection) -> list[Acknowledgement]:
+    """Undoes what the erased records did to the identity graph, which daily runs no longer rebuild in full
+    (docs/decisions/2026-12-04-scoped-identity-runs.md): deletes every derived row of the records carrying an
+    erased identifier (edges, record parts, resolution, attributes, behaviour events; also the identifiers of
+    other people or shared values such a record carried), the screening of every identifier on them, and the
+    whole component of each. The next run screens and links those identifiers again from the records that
+    remain (int_identity_scope, reason 'orphaned'), so no link only the erased records made survives."""
+    if not _exists(conn, "intermediate", "int_identity_edges"):
+        return []
+    register = "(select identifier_hash from activation.erased_identifiers)"
+    conn.execute(
+        f"""
+        create or replace temp table _erased_records as
+        select distinct record_id from intermediate.int_identity_edges
+        where sha256(identifier_key) in {register}
+        """
+    )
+    conn.execute(
+        """
+        create or replace temp table _released_identifiers as
+        select distinct identifier_key from intermediate.int_identity_edges
+        where record_id in (select record_id from _erased_records)
+        """
+    )
+    acks = []
+    try:
+        if _exists(conn, "intermediate", "int_identity_components"):
+            released = conn.execute(
+                """
+                delete from intermediate.int_identity_components where component_key in (
+                    select component_key from intermediate.int_identity_components
+                    where identifier_key in (select identifier_key from _released_identifiers)
+                )
+                """
+            ).fetchone()[0]
+            if released:
+                detail = (
+                    f"released {released} identifier(s) of the erased records' components to be linked again"
+                )
+                acks.append(Acknowledgement("warehouse intermediate.int_identity_components", "done", detail))
+        if _exists(conn, "intermediate", "int_identity_identifiers_screened"):
+            conn.execute(
+                "delete from intermediate.int_identity_identifiers_screened "
+                "where identifier_key in (select identifier_key from _released_identifiers)"
+            )
+        for schema, table in _tables(conn):
+            if schema not in ("intermediate", "marts", "segments"):
+                continue
+            column = next(
+                (c for c in ("record_id", "event_id") if c in _column_names(conn, schema, table)), None
+            )
+            if column is None:
+                continue
+            deleted = conn.execute(
+                f'delete from {schema}."{table}" where "{column}" in (select record_id from _erased_records)'
+            ).fetchone()[0]
+            if deleted:
+                detail = f"deleted {deleted} row(s) derived from the erased records"
+                acks.append(Acknowledgement(f"warehouse {schema}.{table}", "done", detail))
+    finally:
+        conn.execute("drop table if exists _erased_records")
+        conn.execute("drop table if exists _released_identifiers")
     return acks
 
 

@@ -3,8 +3,9 @@
 Staging models are incremental (macros/first_landing.sql), and so is the identity graph, recomputed only around
 what is new (int_identity_scope). The test holds back a quarter of every raw table's rows and a few more, builds,
 then lands the quarter with a later load time together with re-exports of rows staged already (a source sending
-the same records again), and builds again; then lands the few and builds a third time, a small daily run. A copy
-of the warehouse rebuilt with `--full-refresh` must hold the same staging tables, identity graph and marts. A probe
+the same records again), and builds again; then lands the few and builds a third time, a small daily run; then
+erases one identifier of a contact that has others and builds a fourth time. A copy of the warehouse
+rebuilt with `--full-refresh` must hold the same staging tables, identity graph and marts. A probe
 copy shows the second run appends: a marker written into a staged row before it survives, which a rebuild would
 erase.
 """
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime
+from unittest import mock
 
 import duckdb
 import pytest
 
+from connectors.destinations import erasure
 from tests.platform.dbt_runs import dbt
 from tests.platform.marts_comparison import fetch_table, table_differences
 
@@ -98,9 +101,9 @@ def _tables(conn: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def builds(ingested_home, tmp_path_factory):
-    """A daily warehouse (a build, rows landed later, a second build, a few more rows, a third build) and a copy
-    of it rebuilt in full; and a probe: a copy taken after the first build whose staged row got a marker before
-    its second (staging) run."""
+    """A daily warehouse (a build, rows landed later, a second build, a few more rows, a third build, an erasure,
+    a fourth build) and a copy of it rebuilt in full; and a probe: a copy taken after the first build whose
+    staged row got a marker before its second (staging) run."""
     workdir = tmp_path_factory.mktemp("incremental")
     daily, probe, rebuilt = workdir / "daily", workdir / "probe", workdir / "rebuilt"
     daily.mkdir()
@@ -127,6 +130,10 @@ def builds(ingested_home, tmp_path_factory):
     with duckdb.connect(str(daily / "warehouse.duckdb")) as conn:
         _land_later(conn, "held_back_late", days=2)
     _build(["build"], daily, workdir)
+    third_run = _last_run_figures(daily / "warehouse.duckdb")
+    with duckdb.connect(str(daily / "warehouse.duckdb")) as conn:
+        erased = _erase_one_identifier_of_a_linked_contact(conn)
+    _build(["build"], daily, workdir)
     rebuilt.mkdir()
     shutil.copy(daily / "warehouse.duckdb", rebuilt / "warehouse.duckdb")
     _build(["build", "--full-refresh"], rebuilt, workdir)
@@ -137,7 +144,60 @@ def builds(ingested_home, tmp_path_factory):
         "started": started,
         "staged_before": staged_before,
         "landed": landed,
+        "third_run": third_run,
+        "erased": erased,
     }
+
+
+def _erase_one_identifier_of_a_linked_contact(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Erases (in the warehouse: the fixture's landing files are shared) one identifier of a contact that has
+    three or more, with every record carrying it; the contact's other identifiers stay. Gives the erased key."""
+    (key,) = conn.execute(
+        """
+        select min(identifier_key) from intermediate.int_identity_assignments
+        where is_current and contact_id = (
+            select min(contact_id) from (
+                select contact_id from intermediate.int_identity_assignments where is_current
+                group by contact_id having count(*) >= 3
+            ) as linked
+        )
+        """
+    ).fetchone()
+    assert key, "the test data has no contact with three identifiers"
+    erasure.ensure_tables(conn)
+    erasure.register(conn, "incremental-test", [key], [])
+    with mock.patch.object(erasure, "blank_landing_records", return_value=[]):
+        erasure.enforce_register(conn)
+    return [key]
+
+
+def _last_run_figures(warehouse) -> dict:
+    """What the last build recomputed: scope reasons, record scope reasons, table sizes, assignment rows."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        figures = {
+            "reasons": dict(conn.execute(f"select reason, count(*) from {SCOPE} group by 1").fetchall()),
+            "record_reasons": dict(
+                conn.execute(
+                    "select reason, count(*) from intermediate.int_records_scope group by 1"
+                ).fetchall()
+            ),
+            "identifiers": conn.execute(
+                "select count(*) from intermediate.int_identity_identifiers_screened"
+            ).fetchone()[0],
+            "records": conn.execute("select count(*) from intermediate.int_records_resolved").fetchone()[0],
+        }
+        figures["rewritten"], figures["kept"], figures["scope_not_rewritten"] = conn.execute(
+            f"""
+            select
+                count(*) filter (where assigned_at = last_run),
+                count(*) filter (where assigned_at < last_run),
+                count(*) filter (where assigned_at < last_run and is_current
+                                 and identifier_key in (select identifier_key from {SCOPE}))
+            from intermediate.int_identity_assignments,
+                (select max(assigned_at) as last_run from intermediate.int_identity_assignments)
+            """
+        ).fetchone()
+    return figures
 
 
 def _build(command: list[str], home, workdir) -> None:
@@ -180,30 +240,29 @@ def test_the_daily_identity_run_recomputes_only_around_new_records(builds):
     """The third (small) run's scope holds the identifiers of the new records and whole components around them,
     a minority of the graph; the contact ids of every other identifier were left as the second run wrote them;
     and the records resolved again (with their contacts' golden records) are a minority too."""
-    with duckdb.connect(str(builds["daily"] / "warehouse.duckdb"), read_only=True) as conn:
-        reasons = dict(conn.execute(f"select reason, count(*) from {SCOPE} group by reason").fetchall())
-        identifiers = conn.execute(
-            "select count(*) from intermediate.int_identity_identifiers_screened"
-        ).fetchone()[0]
-        record_reasons = dict(
-            conn.execute("select reason, count(*) from intermediate.int_records_scope group by 1").fetchall()
-        )
-        records = conn.execute("select count(*) from intermediate.int_records_resolved").fetchone()[0]
-        rewritten, kept, scope_not_rewritten = conn.execute(
-            f"""
-            select
-                count(*) filter (where assigned_at = last_run),
-                count(*) filter (where assigned_at < last_run),
-                count(*) filter (where assigned_at < last_run and is_current
-                                 and identifier_key in (select identifier_key from {SCOPE}))
-            from intermediate.int_identity_assignments,
-                (select max(assigned_at) as last_run from intermediate.int_identity_assignments)
-            """
-        ).fetchone()
+    run = builds["third_run"]
+    reasons, record_reasons = run["reasons"], run["record_reasons"]
     in_scope = sum(reasons.values())
     assert "everything" not in reasons and reasons.get("new", 0) > 0, reasons
-    assert in_scope < identifiers / 2, f"{in_scope} of {identifiers} identifiers in scope: {reasons}"
-    assert rewritten > 0 and kept > rewritten, (rewritten, kept)
-    assert scope_not_rewritten == 0, "identifiers in scope kept an earlier run's contact assignment"
+    assert in_scope < run["identifiers"] / 2, (
+        f"{in_scope} of {run['identifiers']} identifiers in scope: {reasons}"
+    )
+    assert run["rewritten"] > 0 and run["kept"] > run["rewritten"], run
+    assert run["scope_not_rewritten"] == 0, "identifiers in scope kept an earlier run's contact assignment"
     assert "everything" not in record_reasons and record_reasons.get("new", 0) > 0, record_reasons
-    assert sum(record_reasons.values()) < records / 2, f"{record_reasons} of {records} records resolved again"
+    assert sum(record_reasons.values()) < run["records"] / 2, f"{record_reasons} of {run['records']} records"
+
+
+def test_after_an_erasure_the_next_run_links_the_rest_of_the_component_again(builds):
+    """The erasure released the erased identifier's whole component; the fourth run linked its other identifiers
+    again ('orphaned') without the erased records, and (test above) ended as a full refresh would."""
+    erased = builds["erased"]
+    run = _last_run_figures(builds["daily"] / "warehouse.duckdb")
+    assert run["reasons"].get("orphaned", 0) > 0 and "new" not in run["reasons"], run["reasons"]
+    with duckdb.connect(str(builds["daily"] / "warehouse.duckdb"), read_only=True) as conn:
+        for table in ("int_identity_edges", "int_identity_components", "int_identity_assignments"):
+            left = conn.execute(
+                f"select count(*) from intermediate.{table} where identifier_key in (select unnest(?))",
+                [erased],
+            ).fetchone()[0]
+            assert left == 0, f"{table} still holds {left} row(s) of the erased person"

@@ -4,7 +4,11 @@
 
       new           identifiers on edges added after the last run of int_identity_assignments (its newest
                     assigned_at; edges carry the run that added them, edged_at): their screening may change;
-      touched       every identifier on a record that carries a new one: new links start from these;
+      orphaned      identifiers without a screening, or linking without a component: an erasure deletes the
+                    screening and the whole component of every identifier on an erased record
+                    (connectors/destinations/erasure.py), and they are screened and linked again here from the
+                    records that remain;
+      touched       every identifier on a record that carries one of the above: new links start from these;
       components    the previous components (int_identity_components as it stands before this run) of the
                     touched identifiers: all of them may merge, split or change part;
       contacts      the previous components of the identifiers holding a contact id that one of the above
@@ -18,13 +22,16 @@
     on (its links are trained on the whole graph). This model reads the two tables as the previous run left
     them, by name rather than ref(): they are built after it.
 -#}
-{%- set previous_components, previous_assignments = none, none -%}
+{%- set previous_components, previous_assignments, previous_screened = none, none, none -%}
 {%- if execute -%}
     {%- set previous_components = adapter.get_relation(this.database, this.schema, 'int_identity_components') -%}
     {%- set previous_assignments = adapter.get_relation(this.database, this.schema, 'int_identity_assignments') -%}
+    {%- set previous_screened = adapter.get_relation(
+        this.database, this.schema, 'int_identity_identifiers_screened'
+    ) -%}
 {%- endif -%}
 {%- set everything = flags.FULL_REFRESH or target.type == 'spark' or identity_probabilistic_tier()
-    or previous_components is none or previous_assignments is none -%}
+    or previous_components is none or previous_assignments is none or previous_screened is none -%}
 
 with
 
@@ -65,12 +72,36 @@ new_identifiers as (
 
 ),
 
+orphaned_identifiers as (
+
+    -- linking without a component, or not screened at all (an erasure released them)
+    select identifier_key
+    from {{ previous_screened }}
+    where screen_status = 'linking'
+        and identifier_key not in (select identifier_key from previous_components)
+
+    union
+
+    select identifier_key
+    from edges
+    where identifier_key not in (select identifier_key from {{ previous_screened }})
+
+),
+
+changed_identifiers as (
+
+    select identifier_key from new_identifiers
+    union
+    select identifier_key from orphaned_identifiers
+
+),
+
 touched_records as (
 
     select distinct edges.record_id
     from edges
-    inner join new_identifiers
-        on edges.identifier_key = new_identifiers.identifier_key
+    inner join changed_identifiers
+        on edges.identifier_key = changed_identifiers.identifier_key
 
 ),
 
@@ -124,16 +155,20 @@ scoped as (
 
     union all
 
-    select identifier_key, 2 as reason_rank from touched_identifiers
+    select identifier_key, 2 as reason_rank from orphaned_identifiers
+
+    union all
+
+    select identifier_key, 3 as reason_rank from touched_identifiers
 
     union all
 
     select previous_components.identifier_key, scoped_components.reason_rank
     from previous_components
     inner join (
-        select component_key, 3 as reason_rank from touched_components
+        select component_key, 4 as reason_rank from touched_components
         union all
-        select component_key, 4 as reason_rank from holder_components
+        select component_key, 5 as reason_rank from holder_components
     ) as scoped_components
         on previous_components.component_key = scoped_components.component_key
 
@@ -146,8 +181,9 @@ final as (
         identifier_key,
         case min(reason_rank)
             when 1 then 'new'
-            when 2 then 'touched'
-            when 3 then 'components'
+            when 2 then 'orphaned'
+            when 3 then 'touched'
+            when 4 then 'components'
             else 'contacts'
         end as reason
 
