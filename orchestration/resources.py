@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 
 from connectors.settings import YuchiPaths, duckdb_memory_limit, resolve_paths
+from connectors.warehouse_gate import warehouse_gate
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 """The Dagster concurrency pool of every step that opens the embedded warehouse (the instance limits it to 1).
@@ -35,9 +36,11 @@ def _is_lock_conflict(error: duckdb.Error) -> bool:
 class WarehouseResource(dg.ConfigurableResource):
     """The embedded DuckDB warehouse and landing folder; paths resolve from YUCHI_HOME/YUCHI_WAREHOUSE at run time.
 
-    Steps of Dagster runs never contend for the file (they share WAREHOUSE_POOL); a process outside Dagster
-    (a notebook, a BI tool, the DuckDB CLI) can still hold it, so opening waits up to lock_wait_seconds for it
-    and then fails with a message naming the file and the holder.
+    Steps of Dagster runs never contend for the file with each other (they share WAREHOUSE_POOL). Sensors and
+    the command line are outside the pool: every opening first takes the warehouse gate
+    (connectors/warehouse_gate.py), so a sensor's read and a step's write wait for each other instead of
+    meeting DuckDB's lock. A process outside Yuchi (a notebook, a BI tool, the DuckDB CLI) can still hold the
+    file, so opening waits up to lock_wait_seconds for it and then fails naming the file and the holder.
     """
 
     home: str | None = None
@@ -47,14 +50,28 @@ class WarehouseResource(dg.ConfigurableResource):
         return resolve_paths(self.home)
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def gate(self, read_only: bool = False, wait: bool = True) -> Iterator[None]:
+        """Holds the warehouse gate without opening the file: around dbt, which opens it in its own process.
+
+        wait=False (sensors) raises WarehouseBusyError at once when a step holds the gate.
+        """
         path = self.paths().warehouse
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._open(str(path), read_only)
-        try:
-            yield conn
-        finally:
-            conn.close()
+        with warehouse_gate(
+            path, shared=read_only, wait_seconds=self.lock_wait_seconds if wait else 0
+        ) as waited:
+            if waited >= 1.0:
+                dg.get_dagster_logger().info(f"waited {waited:.1f}s for the warehouse gate of {path}")
+            yield
+
+    @contextmanager
+    def connect(self, read_only: bool = False, wait: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.gate(read_only, wait):
+            conn = self._open(str(self.paths().warehouse), read_only)
+            try:
+                yield conn
+            finally:
+                conn.close()
 
     def _open(self, path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait_seconds

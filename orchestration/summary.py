@@ -8,6 +8,7 @@ import duckdb
 import sqlalchemy as sa
 
 from connectors.settings import resolve_paths
+from connectors.warehouse_gate import warehouse_gate
 
 LAYERS = ("raw", "quarantine", "staging", "intermediate", "marts", "activation")
 
@@ -25,7 +26,10 @@ def render(home: str | None = None) -> str:
     """Gives the summary text of the warehouse under YUCHI_HOME."""
     paths = resolve_paths(home)
     out: list[str] = []
-    with duckdb.connect(str(paths.warehouse), read_only=True) as conn:
+    with (
+        warehouse_gate(paths.warehouse, shared=True),
+        duckdb.connect(str(paths.warehouse), read_only=True) as conn,
+    ):
         out.append("Rows per layer")
         for schema in LAYERS:
             for table in _tables(conn, schema):

@@ -11,30 +11,45 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 
 from connectors.destinations import erasure
 from connectors.destinations.sync.runner import confirm
 from connectors.settings import resolve_paths
+from connectors.warehouse_gate import WarehouseBusyError, warehouse_gate
+
+GATE_WAIT_SECONDS = 30.0
+"""How long a command waits for a run's step to let go of the warehouse (steps that write hold it longer)."""
 
 
-def _connect(read_only: bool = False) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def _connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path = resolve_paths().warehouse
     if not path.exists():
         sys.exit(f"no warehouse at {path}: run the pipeline first (make demo) or set YUCHI_HOME")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        with warehouse_gate(path, shared=read_only, wait_seconds=GATE_WAIT_SECONDS):
+            with duckdb.connect(str(path), read_only=read_only) as conn:
+                yield conn
+    except WarehouseBusyError as exc:
+        sys.exit(f"{exc}: try again when the run's step is done")
     except duckdb.IOException as exc:
-        sys.exit(f"the warehouse {path} is busy (a Dagster run holds it?): {exc}")
+        sys.exit(f"the warehouse {path} is busy (held by a process outside Yuchi?): {exc}")
 
 
 def _status(args: argparse.Namespace) -> None:
-    conn = _connect(read_only=True)
+    with _connect(read_only=True) as conn:
+        _print_status(conn, args.limit)
+
+
+def _print_status(conn: duckdb.DuckDBPyConnection, limit: int) -> None:
     runs = conn.execute(
         "select sync_key, status, started_at, planned, succeeded, failed, suppressed, deferred, "
         "coalesce(message, '') from activation.sync_runs order by started_at desc limit ?",
-        [args.limit],
+        [limit],
     ).fetchall()
     print(f"{'sync':40} {'status':10} {'started':19} planned ok failed suppressed deferred")
     for key, status, started, planned, ok, failed, suppressed, deferred, message in runs:
@@ -52,8 +67,8 @@ def _status(args: argparse.Namespace) -> None:
 
 
 def _confirm(args: argparse.Namespace) -> None:
-    conn = _connect()
-    confirm(conn, args.sync_key, args.max_leaving, args.by, args.note)
+    with _connect() as conn:
+        confirm(conn, args.sync_key, args.max_leaving, args.by, args.note)
     print(f"confirmed: the next sync of {args.sync_key} may remove up to {args.max_leaving} members once")
 
 
@@ -64,13 +79,13 @@ def _erase(args: argparse.Namespace) -> None:
         "wechat_openid": args.openid or [],
         "wechat_unionid": args.unionid or [],
     }
-    conn = _connect()
-    try:
-        request_id = erasure.submit(
-            conn, {k: v for k, v in identifiers.items() if v}, args.contact_id or [], args.reason, "cli"
-        )
-    except ValueError as exc:
-        sys.exit(str(exc))
+    with _connect() as conn:
+        try:
+            request_id = erasure.submit(
+                conn, {k: v for k, v in identifiers.items() if v}, args.contact_id or [], args.reason, "cli"
+            )
+        except ValueError as exc:
+            sys.exit(str(exc))
     print(f"{request_id} recorded; materialize activation/erasure_requests to carry it out")
 
 

@@ -5,6 +5,7 @@ import os
 import dagster as dg
 import duckdb
 
+from connectors.warehouse_gate import WarehouseBusyError
 from ml import registry
 from ml.retraining import labelled_outcomes
 from orchestration.resources import WarehouseResource
@@ -34,13 +35,13 @@ def retrain_on_new_crm_outcomes(context: dg.SensorEvaluationContext, warehouse: 
     """Requests a retraining (and rescoring) once YUCHI_RETRAIN_MIN_NEW_OUTCOMES CRM leads got an outcome
     since the champion was trained; the cursor holds the outcome count of the last request."""
     paths = warehouse.paths()
-    if _runs_in_progress(context.instance):
-        # a reader from this process would make a run's writer wait for DuckDB's file lock; the next tick reads
-        return dg.SkipReason("a run is using the warehouse: checking CRM outcomes at the next evaluation")
     try:
-        with warehouse.connect(read_only=True) as conn:
+        # wait=False: while a run's step holds the warehouse, skip and read at the next evaluation
+        with warehouse.connect(read_only=True, wait=False) as conn:
             current = labelled_outcomes(conn)
-    except (duckdb.Error, OSError) as exc:  # a run holds the write lock, or nothing is built yet
+    except WarehouseBusyError:
+        return dg.SkipReason("a run is using the warehouse: checking CRM outcomes at the next evaluation")
+    except (duckdb.Error, OSError) as exc:  # a process outside Yuchi holds it, or nothing is built yet
         return dg.SkipReason(f"warehouse not readable now: {exc}")
     version = registry.champion_version(paths.models)
     learned_from = registry.metadata(paths.models, version).get("labelled_outcomes", 0) if version else 0
@@ -52,9 +53,3 @@ def retrain_on_new_crm_outcomes(context: dg.SensorEvaluationContext, warehouse: 
         )
     context.update_cursor(str(current))
     return dg.RunRequest(run_key=f"crm-outcomes-{current}", tags={"yuchi/trigger": "new_crm_outcomes"})
-
-
-def _runs_in_progress(instance: dg.DagsterInstance) -> bool:
-    """Whether a run is starting or running (it may hold the warehouse's write lock)."""
-    active = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-    return bool(instance.get_run_records(filters=dg.RunsFilter(statuses=active), limit=1))

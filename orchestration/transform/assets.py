@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.flow import FLOW_GROUPS
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import dbt_project, project_manifest
 
 GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
@@ -92,7 +92,12 @@ class DbtBuildConfig(dg.Config):
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
 )
-def yuchi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def yuchi_dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    config: DbtBuildConfig,
+):
     """Builds the selected dbt models, seeds and tests (`dbt build`), streaming results as they finish.
 
     Cautious indirect selection: when only some models are selected (one group, one asset), a test runs only
@@ -100,6 +105,9 @@ def yuchi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, con
     No `fetch_row_counts()`: it keeps a read-write DuckDB connection open in the run's process, and the next
     step's read-only connection to the same file then fails ("different configuration").
     Staging models are incremental: a daily run stages only the newly loaded rows unless `full_refresh` is set.
+    dbt opens the warehouse in its own process and does not retry a locked file, so the step holds the
+    warehouse gate while dbt runs: a sensor then skips its read instead of failing dbt.
     """
     args = ["build", "--indirect-selection", "cautious", *(["--full-refresh"] if config.full_refresh else [])]
-    yield from dbt.cli(args, context=context).stream()
+    with warehouse.gate():
+        yield from dbt.cli(args, context=context).stream()
