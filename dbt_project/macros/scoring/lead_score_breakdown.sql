@@ -3,10 +3,12 @@
     for the score now (lead_score_points) and for when each contact first crossed a lifecycle threshold
     (lead_stage_history).
 
-    `evaluations` names a CTE or relation with (contact_id, evaluated_at). The macro emits CTEs, to be placed
-    in the model's `with` list; the last one, `score_breakdown`, has one row per (contact, evaluated_at, rule)
-    with nonzero points, plus one 'cap:<group>' row per group whose cap applied, so the rows of a contact and
-    time always add up to its total:
+    Two macros emit CTEs for the model's `with` list. lead_score_inputs(), once per model: the rules, the
+    events and observations, and when each stops counting. lead_score_breakdown(evaluations, prefix), once per
+    set of evaluations: `evaluations` names a CTE or relation with (contact_id, evaluated_at); its CTEs are
+    named `<prefix>_...` so a model can evaluate twice; the last, `<prefix>_breakdown`, has one row per
+    (contact, evaluated_at, rule) with nonzero points, plus one 'cap:<group>' row per group whose cap applied,
+    so the rows of a contact and time always add up to its total:
 
     1. engagement: behaviour events up to evaluated_at (lead_score_events), each worth
        points * 2^(-age in days / group half-life); a one-time rule counts only the latest of the events that
@@ -16,7 +18,7 @@
     3. groups: the rule rows of a group are capped by the group's max_points and min_points.
     Points are rounded to 2 decimals per rule before the caps, so sums are exact.
 -#}
-{% macro lead_score_breakdown(evaluations) %}
+{% macro lead_score_inputs() %}
 
 score_rule_events as (
 
@@ -63,7 +65,28 @@ score_rule_events_sequenced as (
 
 ),
 
-score_events_in_window as (
+score_fit_sequenced as (
+
+    -- the latest observation of an attribute holds from when it was observed until the next one was
+    select
+        score_fit_observations.*,
+        lead(score_fit_observations.observed_at) over (
+            partition by score_fit_observations.contact_id, score_fit_observations.attribute
+            order by
+                score_fit_observations.observed_at,
+                score_fit_observations.record_id,
+                score_fit_observations.attribute_value
+        ) as superseded_at
+
+    from score_fit_observations
+
+)
+
+{% endmacro %}
+
+{% macro lead_score_breakdown(evaluations, prefix='score') %}
+
+{{ prefix }}_events_in_window as (
 
     select
         evaluations.contact_id,
@@ -89,7 +112,7 @@ score_events_in_window as (
 
 ),
 
-score_engagement_rules as (
+{{ prefix }}_engagement_rules as (
 
     select
         contact_id,
@@ -102,7 +125,7 @@ score_engagement_rules as (
         ) as points_before_cap,
         max(occurred_at) as last_event_at
 
-    from score_events_in_window
+    from {{ prefix }}_events_in_window
     group by
         contact_id,
         evaluated_at,
@@ -110,52 +133,35 @@ score_engagement_rules as (
 
 ),
 
-score_engagement_points as (
+{{ prefix }}_engagement_points as (
 
     select
-        score_engagement_rules.contact_id,
-        score_engagement_rules.evaluated_at,
+        {{ prefix }}_engagement_rules.contact_id,
+        {{ prefix }}_engagement_rules.evaluated_at,
         'engagement' as score_kind,
         score_behaviour_rules.group_id,
-        score_engagement_rules.rule_id,
+        {{ prefix }}_engagement_rules.rule_id,
         score_behaviour_rules.description,
-        score_engagement_rules.n_events,
-        score_engagement_rules.n_counted,
-        score_engagement_rules.points_before_cap,
+        {{ prefix }}_engagement_rules.n_events,
+        {{ prefix }}_engagement_rules.n_counted,
+        {{ prefix }}_engagement_rules.points_before_cap,
         -- a rule's cap bounds it in the direction of its points: a ceiling when positive, a floor when negative
         case
-            when score_behaviour_rules.max_points is null then score_engagement_rules.points_before_cap
+            when score_behaviour_rules.max_points is null then {{ prefix }}_engagement_rules.points_before_cap
             when score_behaviour_rules.points >= 0
-                then least(score_engagement_rules.points_before_cap, score_behaviour_rules.max_points)
-            else greatest(score_engagement_rules.points_before_cap, score_behaviour_rules.max_points)
+                then least({{ prefix }}_engagement_rules.points_before_cap, score_behaviour_rules.max_points)
+            else greatest({{ prefix }}_engagement_rules.points_before_cap, score_behaviour_rules.max_points)
         end as points,
-        score_engagement_rules.last_event_at,
+        {{ prefix }}_engagement_rules.last_event_at,
         false as disqualifies
 
-    from score_engagement_rules
+    from {{ prefix }}_engagement_rules
     inner join score_behaviour_rules
-        on score_engagement_rules.rule_id = score_behaviour_rules.rule_id
+        on {{ prefix }}_engagement_rules.rule_id = score_behaviour_rules.rule_id
 
 ),
 
-score_fit_sequenced as (
-
-    -- the latest observation of an attribute holds from when it was observed until the next one was
-    select
-        score_fit_observations.*,
-        lead(score_fit_observations.observed_at) over (
-            partition by score_fit_observations.contact_id, score_fit_observations.attribute
-            order by
-                score_fit_observations.observed_at,
-                score_fit_observations.record_id,
-                score_fit_observations.attribute_value
-        ) as superseded_at
-
-    from score_fit_observations
-
-),
-
-score_fit_current as (
+{{ prefix }}_fit_current as (
 
     select
         evaluations.contact_id,
@@ -175,11 +181,11 @@ score_fit_current as (
 
 ),
 
-score_fit_points as (
+{{ prefix }}_fit_points as (
 
     select
-        score_fit_current.contact_id,
-        score_fit_current.evaluated_at,
+        {{ prefix }}_fit_current.contact_id,
+        {{ prefix }}_fit_current.evaluated_at,
         'fit' as score_kind,
         score_fit_rules.group_id,
         score_fit_rules.rule_id,
@@ -188,19 +194,19 @@ score_fit_points as (
         cast(null as {{ dbt.type_bigint() }}) as n_counted,
         cast(score_fit_rules.points as {{ type_double() }}) as points_before_cap,
         cast(score_fit_rules.points as {{ type_double() }}) as points,
-        score_fit_current.observed_at as last_event_at,
+        {{ prefix }}_fit_current.observed_at as last_event_at,
         score_fit_rules.disqualifies
 
-    from score_fit_current
+    from {{ prefix }}_fit_current
     inner join score_fit_rules
-        on score_fit_current.attribute = score_fit_rules.attribute
-        and score_fit_current.attribute_value like lower(score_fit_rules.value_like)
+        on {{ prefix }}_fit_current.attribute = score_fit_rules.attribute
+        and {{ prefix }}_fit_current.attribute_value like lower(score_fit_rules.value_like)
 
 ),
 
-score_rule_points as (
+{{ prefix }}_rule_points as (
 
-    {% for part in ['score_engagement_points', 'score_fit_points'] %}
+    {% for part in [prefix ~ '_engagement_points', prefix ~ '_fit_points'] %}
     select
         contact_id,
         evaluated_at,
@@ -223,34 +229,34 @@ score_rule_points as (
 
 ),
 
-score_group_totals as (
+{{ prefix }}_group_totals as (
 
     select
-        score_rule_points.contact_id,
-        score_rule_points.evaluated_at,
-        score_rule_points.score_kind,
-        score_rule_points.group_id,
+        {{ prefix }}_rule_points.contact_id,
+        {{ prefix }}_rule_points.evaluated_at,
+        {{ prefix }}_rule_points.score_kind,
+        {{ prefix }}_rule_points.group_id,
         score_groups_config.description as group_description,
         score_groups_config.max_points,
         score_groups_config.min_points,
-        sum(score_rule_points.points) as group_points,
-        max(score_rule_points.last_event_at) as last_event_at
+        sum({{ prefix }}_rule_points.points) as group_points,
+        max({{ prefix }}_rule_points.last_event_at) as last_event_at
 
-    from score_rule_points
+    from {{ prefix }}_rule_points
     inner join score_groups_config
-        on score_rule_points.group_id = score_groups_config.group_id
+        on {{ prefix }}_rule_points.group_id = score_groups_config.group_id
     group by
-        score_rule_points.contact_id,
-        score_rule_points.evaluated_at,
-        score_rule_points.score_kind,
-        score_rule_points.group_id,
+        {{ prefix }}_rule_points.contact_id,
+        {{ prefix }}_rule_points.evaluated_at,
+        {{ prefix }}_rule_points.score_kind,
+        {{ prefix }}_rule_points.group_id,
         score_groups_config.description,
         score_groups_config.max_points,
         score_groups_config.min_points
 
 ),
 
-score_group_caps as (
+{{ prefix }}_group_caps as (
 
     select
         contact_id,
@@ -273,16 +279,16 @@ score_group_caps as (
         last_event_at,
         false as disqualifies
 
-    from score_group_totals
+    from {{ prefix }}_group_totals
 
 ),
 
-score_breakdown as (
+{{ prefix }}_breakdown as (
 
-    select * from score_rule_points
+    select * from {{ prefix }}_rule_points
     where points <> 0 or disqualifies
     union all
-    select * from score_group_caps
+    select * from {{ prefix }}_group_caps
     where points <> 0
 
 )

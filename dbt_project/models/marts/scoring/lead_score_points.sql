@@ -23,6 +23,8 @@ evaluations as (
 
 ),
 
+{{ lead_score_inputs() }},
+
 {{ lead_score_breakdown('evaluations') }},
 
 final as (
