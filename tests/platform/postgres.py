@@ -86,7 +86,10 @@ def ensure_local_cluster() -> None:
         try:
             _as_postgres(
                 f"do $$ begin if not exists (select from pg_roles where rolname = '{ROLE}') then "
-                f"create role {ROLE} login createdb password '{PASSWORD}'; end if; end $$"
+                f"create role {ROLE} login createdb password '{PASSWORD}'; end if; end $$; "
+                # DROP DATABASE ... WITH (FORCE) ends the database's sessions, an autovacuum worker's too,
+                # which PostgreSQL 15 allows only to members of pg_signal_backend
+                f"grant pg_signal_backend to {ROLE}"
             )
             return
         except subprocess.CalledProcessError as exc:
@@ -115,8 +118,22 @@ def fresh_database(prefix: str = "yuchi_test") -> Iterator[PostgresDatabase]:
             cursor.execute(sql.SQL("create database {}").format(sql.Identifier(server.dbname)))
         yield server
     finally:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(server.dbname))
-            )
-        admin.close()
+        try:
+            _drop(admin, server.dbname)
+        finally:
+            admin.close()
+
+
+def _drop(admin: psycopg2.extensions.connection, dbname: str) -> None:
+    """Drops a test database, ending its sessions. On a server where the role may not end an autovacuum
+    worker's session (not a member of pg_signal_backend), waits for the worker to finish."""
+    statement = sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname))
+    for attempt in range(60):
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(statement)
+            return
+        except psycopg2.errors.InsufficientPrivilege:
+            if attempt == 59:
+                raise
+            time.sleep(0.5)
