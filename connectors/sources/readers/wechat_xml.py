@@ -20,6 +20,7 @@ from connectors.sources.readers.batches import BatchBuilder
 
 _OPEN = re.compile(r"<xml[\s>]")
 _NEXT_DOCUMENT = re.compile(r"\n[ \t]*<xml[\s>]")
+_WHITESPACE = re.compile(r"\s*")
 _CDATA_OPEN, _CDATA_CLOSE, _CLOSE = "<![CDATA[", "]]>", "</xml>"
 
 
@@ -27,7 +28,7 @@ def split_documents(text: str) -> Iterator[tuple[int, str, str | None]]:
     """Yields (start line, document text, problem) for every document or stray text in a push file."""
     pos, line = 0, 1
     while pos < len(text):
-        stripped = len(text) - len(text[pos:].lstrip())
+        stripped = _WHITESPACE.match(text, pos).end()  # not text[pos:].lstrip(): that copies the rest each time
         line += text.count("\n", pos, stripped)
         pos = stripped
         if pos >= len(text):
