@@ -7,9 +7,3 @@
         rows between unbounded preceding and current row
     )
 {%- endmacro %}
-
-{#- running_sum held at `cap` when it goes over (no cap when `cap` is null). -#}
-{% macro capped_running_sum(expression, partition_by, order_by, cap) -%}
-    {%- set total = running_sum(expression, partition_by, order_by) -%}
-    case when {{ cap }} is null then {{ total }} else least({{ total }}, {{ cap }}) end
-{%- endmacro %}
