@@ -28,7 +28,8 @@ def split_documents(text: str) -> Iterator[tuple[int, str, str | None]]:
     """Yields (start line, document text, problem) for every document or stray text in a push file."""
     pos, line = 0, 1
     while pos < len(text):
-        stripped = _WHITESPACE.match(text, pos).end()  # not text[pos:].lstrip(): that copies the rest each time
+        # a match from pos, not text[pos:].lstrip(): that copies the rest of the file for every document
+        stripped = _WHITESPACE.match(text, pos).end()
         line += text.count("\n", pos, stripped)
         pos = stripped
         if pos >= len(text):
