@@ -16,6 +16,7 @@ GROUP_BY_MODEL_PREFIX = (  # first match wins; mirrors the flow in DESIGN.md
     ("int_identity", "identity"),
     ("int_records", "identity"),
     ("int_contact_attributes", "identity"),
+    ("int_lead_", "scoring"),
     ("contact_identifiers", "identity"),
     ("dim_contacts", "identity"),
     ("contact_merges", "identity"),

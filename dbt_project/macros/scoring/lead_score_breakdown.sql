@@ -3,8 +3,9 @@
     for the score now (lead_score_points) and for when each contact first crossed a lifecycle threshold
     (lead_stage_history).
 
-    Two macros emit CTEs for the model's `with` list. lead_score_inputs(), once per model: the rules, the
-    events and observations, and when each stops counting. lead_score_breakdown(evaluations, prefix), once per
+    Two macros emit CTEs for the model's `with` list. lead_score_inputs(scope), once per model: the rules, the
+    events and observations (of the contacts in `scope`, a relation with contact_id, when given), and when
+    each stops counting. lead_score_breakdown(evaluations, prefix), once per
     set of evaluations: `evaluations` names a CTE or relation with (contact_id, evaluated_at); its CTEs are
     named `<prefix>_...` so a model can evaluate twice; the last, `<prefix>_breakdown`, has one row per
     (contact, evaluated_at, rule) with nonzero points, plus one 'cap:<group>' row per group whose cap applied,
@@ -18,17 +19,23 @@
     3. groups: the rule rows of a group are capped by the group's max_points and min_points.
     Points are rounded to 2 decimals per rule before the caps, so sums are exact.
 -#}
-{% macro lead_score_inputs() %}
+{% macro lead_score_inputs(scope=none) %}
 
 score_rule_events as (
 
     select * from {{ ref('lead_score_events') }}
+    {%- if scope is not none %}
+    where contact_id in (select contact_id from {{ scope }})
+    {%- endif %}
 
 ),
 
 score_fit_observations as (
 
     select * from {{ ref('lead_fit_observations') }}
+    {%- if scope is not none %}
+    where contact_id in (select contact_id from {{ scope }})
+    {%- endif %}
 
 ),
 

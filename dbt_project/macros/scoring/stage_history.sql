@@ -1,30 +1,29 @@
 {#-
-    The import CTEs of lead_stage_history and of its exhaustive form (analyses/lead_stage_history_exhaustive.sql)
-    and evaluation_candidates: every moment a contact's score could rise (each scoring event with positive
-    points and fit observation, and the scoring time), not yet limited to the scoring time.
+    The import CTEs of int_lead_stage_entries and of lead_stage_history's exhaustive form
+    (analyses/lead_stage_history_exhaustive.sql) and evaluation_candidates: every moment a contact's score
+    could rise (each scoring event with positive points and fit observation, and the scoring time), not yet
+    limited to the scoring time. With `scope` (a relation with contact_id): only the contacts in it.
 -#}
-{% macro stage_history_sources() %}
+{% macro stage_history_sources(scope=none) %}
+    {%- set in_scope = 'contact_id in (select contact_id from ' ~ scope ~ ')' if scope is not none else '1 = 1' %}
     contacts as (
 
         select * from {{ ref('dim_contacts') }}
-
-    ),
-
-    crm_outcomes as (
-
-        select * from {{ ref('fct_crm_outcomes') }}
+        where {{ in_scope }}
 
     ),
 
     score_events as (
 
         select * from {{ ref('lead_score_events') }}
+        where {{ in_scope }}
 
     ),
 
     fit_observations as (
 
         select * from {{ ref('lead_fit_observations') }}
+        where {{ in_scope }}
 
     ),
 
@@ -60,10 +59,16 @@
 {#-
     The tail of lead_stage_history (and of its exhaustive form, analyses/lead_stage_history_exhaustive.sql):
     CTEs crm_entries .. final, the first time each contact entered each stage. Expects CTEs contacts,
-    crm_outcomes, stages, scoring_time and score_stage_entries (contact_id, lead_at, mql_at,
-    disqualified_by_rule_at) before it; the caller ends with `select * from final`.
+    stages, scoring_time and score_stage_entries (contact_id, lead_at, mql_at, disqualified_by_rule_at) before
+    it; the caller ends with `select * from final`.
 -#}
 {% macro stage_history_entries() %}
+    crm_outcomes as (
+
+        select * from {{ ref('fct_crm_outcomes') }}
+
+    ),
+
     crm_entries as (
 
         -- a person can have several CRM leads: each stage dates from the first lead that reached it
