@@ -29,6 +29,13 @@ MARKER = "marker: staged before the incremental run"
 PROBED = "staging.stg_web_forms__submissions"
 SCOPE = "intermediate.int_identity_scope"
 STAGE_SCOPE = "intermediate.int_lead_stage_scope"
+STALE_ON_PURPOSE = (
+    "marts.lead_score_events",
+    "marts.lead_fit_observations",
+    "intermediate.int_lead_stage_entries",
+)
+"""Tables whose rows carry the score definition they were derived under: before the fourth build one row of
+each gets another, as after an edit to a scoring rule, and the fourth build must recompute all of them."""
 SCOPES = {SCOPE, "intermediate.int_records_scope", STAGE_SCOPE}
 """What the last run recomputed: everything, in a full refresh."""
 RUN_HISTORY = {
@@ -134,7 +141,12 @@ def builds(ingested_home, tmp_path_factory):
     third_run = _last_run_figures(daily / "warehouse.duckdb")
     with duckdb.connect(str(daily / "warehouse.duckdb")) as conn:
         erased = _erase_one_identifier_of_a_linked_contact(conn)
+        for table in STALE_ON_PURPOSE:
+            conn.execute(
+                f"update {table} set scoring_version = 'an earlier definition' where rowid = (select min(rowid) from {table})"
+            )
     _build(["build"], daily, workdir)
+    fourth_run = _last_run_figures(daily / "warehouse.duckdb")
     rebuilt.mkdir()
     shutil.copy(daily / "warehouse.duckdb", rebuilt / "warehouse.duckdb")
     _build(["build", "--full-refresh"], rebuilt, workdir)
@@ -146,6 +158,7 @@ def builds(ingested_home, tmp_path_factory):
         "staged_before": staged_before,
         "landed": landed,
         "third_run": third_run,
+        "fourth_run": fourth_run,
         "erased": erased,
     }
 
@@ -266,6 +279,21 @@ def test_the_daily_scoring_run_evaluates_stage_entries_only_where_they_can_chang
     reasons = run["stage_reasons"]
     assert "everything" not in reasons and reasons.get("changed", 0) > 0, reasons
     assert sum(reasons.values()) < run["contacts"] / 2, f"{reasons} of {run['contacts']} contacts"
+
+
+def test_rows_of_an_earlier_score_definition_are_all_recomputed(builds):
+    """One row of each table derived under the score definition was marked as of an earlier one before the
+    fourth build: that build recomputed every row (the stage scope was everything, no row kept the mark), and
+    (test above) the tables equal a full refresh's."""
+    assert builds["fourth_run"]["stage_reasons"].keys() == {"everything"}, builds["fourth_run"][
+        "stage_reasons"
+    ]
+    with duckdb.connect(str(builds["daily"] / "warehouse.duckdb"), read_only=True) as conn:
+        for table in STALE_ON_PURPOSE:
+            versions = conn.execute(
+                f"select count(distinct scoring_version), count(*) from {table}"
+            ).fetchone()
+            assert versions[0] == 1 and versions[1] > 0, f"{table}: {versions}"
 
 
 def test_after_an_erasure_the_next_run_links_the_rest_of_the_component_again(builds):

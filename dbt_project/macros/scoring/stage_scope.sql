@@ -45,3 +45,39 @@
     {%- endif -%}
     {{- return(local_md5(parts | join('\n'))) -}}
 {%- endmacro %}
+
+{#- Scoped scoring inputs (lead_score_events, lead_fit_observations): per-record derivations of fct_behaviors
+    and int_contact_attributes_unioned under the scoring seeds. A daily build recomputes the rows of the
+    records of int_records_scope, like their inputs; all of them when a row carries another
+    lead_scoring_version() (a rule or a classification seed changed) or the table predates the column. -#}
+{% macro scoring_rows_stale() -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- if not relation_has_column(this, 'scoring_version') -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set stale = run_query(
+        "select count(*) from " ~ this ~ " where scoring_version <> '" ~ lead_scoring_version() ~ "'"
+        ~ " or scoring_version is null"
+    ) -%}
+    {{ return(stale.columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+{#- A condition on `column` (a staged record id) for a scoped scoring input: in int_records_scope on an
+    incremental run whose rows are current, always true otherwise. -#}
+{% macro in_scoring_scope(column) -%}
+    {%- if is_incremental() and not scoring_rows_stale() -%}
+    {{ in_records_scope(column) }}
+    {%- else -%}
+    1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of a scoped scoring input: removes the rows about to be recomputed (every row when stale). -#}
+{% macro delete_scoring_scope(column) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ in_scoring_scope(column) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -3,14 +3,28 @@
     model know about who a contact is at any point in time. Derived attributes are classified per
     observation (title -> title_seniority, city -> region, email -> email_domain_kind), so "the latest
     observation before t" is the golden-record value as it stood at t.
+
+    Incremental on DuckDB and PostgreSQL: a run recomputes the observations of the records of
+    int_records_scope, or all of them when the rows carry another scoring_version (a classification seed
+    changed; macros/scoring/stage_scope.sql).
 -#}
-{%- set typed_attributes = ['industry', 'company_size', 'title', 'city'] -%}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_scoring_scope('record_id') }}",
+) }}
+
+{%- set typed_attributes = ['industry', 'company_size', 'title', 'city'] %}
+
+-- depends_on: {{ ref('int_records_scope') }}
 
 with
 
 attributes as (
 
     select * from {{ ref('int_contact_attributes_unioned') }}
+    where {{ in_scoring_scope('record_id') }}
 
 ),
 
@@ -145,7 +159,8 @@ final as (
         record_id,
         observed_at,
         attribute,
-        attribute_value
+        attribute_value,
+        '{{ lead_scoring_version() }}' as scoring_version
 
     from all_observations
 

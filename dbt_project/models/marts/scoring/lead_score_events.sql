@@ -2,13 +2,25 @@
     Behaviour events that earn (or cost) scoring points: one row per (event, behaviour rule) match, with the
     rule's points, how often it counts and its group's half-life. lead_score_points and lead_stage_history
     add these up at a point in time (macro lead_score_breakdown).
+
+    Incremental on DuckDB and PostgreSQL: a run recomputes the matches of the events of int_records_scope, or
+    every match when the rows carry another scoring_version (a rule changed; macros/scoring/stage_scope.sql).
 -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_scoring_scope('event_id') }}",
+) }}
+
+-- depends_on: {{ ref('int_records_scope') }}
 
 with
 
 behaviours as (
 
     select * from {{ ref('fct_behaviors') }}
+    where {{ in_scoring_scope('event_id') }}
 
 ),
 
@@ -64,7 +76,8 @@ final as (
 
     select
         {{ dbt.concat(['event_id', "':'", 'rule_id']) }} as score_event_id,
-        *
+        *,
+        '{{ lead_scoring_version() }}' as scoring_version
 
     from matched
 
