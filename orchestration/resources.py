@@ -19,10 +19,21 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 DuckDB locks its file per process: one process may write, or several may read, never both. So a reader in one
 run and a writer in another collide just like two writers do, and readers join the pool too; they still open the
 file read-only, so a bug cannot write where it should only read.
+
+The pool schedules; it does not guarantee exclusion. Dagster claims a slot with a SELECT ... FOR UPDATE and
+an UPDATE, and SQLite (the default instance storage) ignores FOR UPDATE, so two runs claiming at the same
+instant can both get the one slot (CI saw two steps of different runs start 3 ms apart). The warehouse gate
+below is what keeps two processes off the file; the pool keeps queued steps from each holding a process
+while they wait.
 """
 
 LOCK_WAIT_MESSAGE = "warehouse file is locked by another process"
 """Logged (as a warning) whenever a step finds the warehouse locked; tests count it to prove the pool works."""
+
+
+GATE_TAKEN = "took the warehouse gate"
+GATE_RELEASING = "releasing the warehouse gate"
+"""Debug lines around every hold of the warehouse gate by a step, with the mode (shared or exclusive)."""
 
 
 class WarehouseLockedError(RuntimeError):
@@ -36,10 +47,10 @@ def _is_lock_conflict(error: duckdb.Error) -> bool:
 class WarehouseResource(dg.ConfigurableResource):
     """The embedded DuckDB warehouse and landing folder; paths resolve from YUCHI_HOME/YUCHI_WAREHOUSE at run time.
 
-    Steps of Dagster runs never contend for the file with each other (they share WAREHOUSE_POOL). Sensors and
-    the command line are outside the pool: every opening first takes the warehouse gate
-    (connectors/warehouse_gate.py), so a sensor's read and a step's write wait for each other instead of
-    meeting DuckDB's lock. A process outside Yuchi (a notebook, a BI tool, the DuckDB CLI) can still hold the
+    Steps of Dagster runs are scheduled one at a time by WAREHOUSE_POOL; sensors and the command line are
+    outside the pool. Every opening first takes the warehouse gate (connectors/warehouse_gate.py), so two
+    steps the pool let through together, or a sensor's read and a step's write, wait for each other instead
+    of meeting DuckDB's lock. A process outside Yuchi (a notebook, a BI tool, the DuckDB CLI) can still hold the
     file, so opening waits up to lock_wait_seconds for it and then fails naming the file and the holder.
     """
 
@@ -57,12 +68,19 @@ class WarehouseResource(dg.ConfigurableResource):
         """
         path = self.paths().warehouse
         path.parent.mkdir(parents=True, exist_ok=True)
+        log, mode = dg.get_dagster_logger(), "shared" if read_only else "exclusive"
         with warehouse_gate(
             path, shared=read_only, wait_seconds=self.lock_wait_seconds if wait else 0
         ) as waited:
             if waited >= 1.0:
-                dg.get_dagster_logger().info(f"waited {waited:.1f}s for the warehouse gate of {path}")
-            yield
+                log.info(f"waited {waited:.1f}s for the warehouse gate of {path}")
+            # logged inside the hold, after taking and before releasing: the run log shows who held the file
+            # when, and a hold that follows another is always logged after it (tests check exclusivity on it)
+            log.debug(f"{GATE_TAKEN} ({mode})")
+            try:
+                yield
+            finally:
+                log.debug(f"{GATE_RELEASING} ({mode})")
 
     @contextmanager
     def connect(self, read_only: bool = False, wait: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:

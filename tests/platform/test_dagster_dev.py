@@ -19,7 +19,7 @@ from dagster_graphql import DagsterGraphQLClient
 from connectors.demo.generator import DemoConfig, generate
 from orchestration.definitions import defs
 from orchestration.flow import FLOW_GROUPS
-from orchestration.resources import LOCK_WAIT_MESSAGE, WAREHOUSE_POOL
+from orchestration.resources import GATE_RELEASING, GATE_TAKEN, LOCK_WAIT_MESSAGE, WAREHOUSE_POOL
 from tests.platform.browser import click_button, dismiss_dialog, headless_chromium, wait_for
 from tests.platform.dagster_dev import dagster_dev
 
@@ -118,17 +118,22 @@ def test_operator_sees_the_flow_and_materializes_an_asset_from_the_ui(server, in
         assert screenshot(browser, "dagster-asset-graph.png", tmp_path).stat().st_size > 10_000
 
 
-def _pool_step_windows(instance: dg.DagsterInstance, run_id: str, pool_steps: set[str]) -> list[tuple]:
-    starts, windows = {}, []
+def _gate_holds(instance: dg.DagsterInstance, run_id: str) -> list[tuple]:
+    """(taken, releasing, mode, run_id, step) of every hold of the warehouse gate by a step of the run.
+
+    Both lines are logged inside the hold, so a hold that follows another one is logged after it."""
+    taken, holds = {}, []
     for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is None or event.step_key not in pool_steps:
-            continue
-        if event.event_type_value == "STEP_START":
-            starts[event.step_key] = entry.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-            windows.append((starts[event.step_key], entry.timestamp, run_id, event.step_key))
-    return windows
+        message = entry.user_message or ""
+        for mark, is_start in ((GATE_TAKEN, True), (GATE_RELEASING, False)):
+            if message.startswith(mark):
+                mode = message[len(mark) :].strip(" ()")
+                if is_start:
+                    taken.setdefault(entry.step_key, []).append(entry.timestamp)
+                else:
+                    holds.append((taken[entry.step_key].pop(), entry.timestamp, mode, run_id, entry.step_key))
+    assert not any(taken.values()), f"holds taken and never released in run {run_id}: {taken}"
+    return holds
 
 
 PARALLEL_RUN_TABLES = ("web_forms_submissions", "webinars_registrations", "webinars_attendance")
@@ -139,6 +144,7 @@ steps per run, enough to interleave three runs, few enough to keep the test shor
 def test_runs_launched_together_share_the_warehouse_without_lock_errors(server, instance):
     """Three runs of channel loads and their raw checks, queued at once: the queue starts them together, the pool
     lets one warehouse step run at a time, and no step ever meets DuckDB's file lock."""
+    wait_for_runs(instance, [r.run_id for r in instance.get_runs()])  # the landing sensor's first loads
     ingest = [dg.AssetKey(["raw", table]) for table in PARALLEL_RUN_TABLES]
     client = DagsterGraphQLClient("127.0.0.1", port_number=server.port)
     run_ids = [client.submit_job_execution("__ASSET_JOB", asset_selection=ingest) for _ in range(3)]
@@ -159,13 +165,21 @@ def test_runs_launched_together_share_the_warehouse_without_lock_errors(server, 
     ]
     assert lock_messages == []
 
+    # The pool schedules the warehouse steps, but Dagster's slot claim is not atomic on SQLite storage (two
+    # runs claiming at once can both get the one slot; orchestration/resources.py), so exclusion is the gate's
+    # job: no exclusive hold of one run overlaps any hold of another.
     pool_steps = {
         d.node_def.name for d in [*defs.assets, *defs.asset_checks] if d.node_def.pool == WAREHOUSE_POOL
     }
-    windows = [w for run_id in run_ids for w in _pool_step_windows(instance, run_id, pool_steps)]
+    holds = [h for run_id in run_ids for h in _gate_holds(instance, run_id)]
     steps_per_run = 2 + 3 * len(ingest)  # the two channel loads, three checks per table
-    assert len({w[3] for w in windows}) == steps_per_run and len(windows) == 3 * steps_per_run
-    overlapping = [
-        (a, b) for a, b in combinations(windows, 2) if a[2] != b[2] and a[0] < b[1] and b[0] < a[1]
+    held_by = {(h[3], h[4]) for h in holds}
+    assert len(held_by) == 3 * steps_per_run, f"each warehouse step should hold the gate: {sorted(held_by)}"
+    assert {step for _, step in held_by} <= pool_steps
+    assert {h[2] for h in holds} == {"shared", "exclusive"}
+    conflicts = [
+        (a, b)
+        for a, b in combinations(holds, 2)
+        if a[3] != b[3] and "exclusive" in (a[2], b[2]) and a[0] < b[1] and b[0] < a[1]
     ]
-    assert overlapping == [], f"steps of pool {WAREHOUSE_POOL} overlapped across runs"
+    assert conflicts == [], "an exclusive hold of the warehouse gate overlapped another run's hold"
