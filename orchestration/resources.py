@@ -28,7 +28,7 @@ while they wait.
 """
 
 LOCK_WAIT_MESSAGE = "warehouse file is locked by another process"
-"""Logged (as a warning) whenever a step finds the warehouse locked; tests count it to prove the pool works."""
+"""Logged (as a warning) whenever a step finds the warehouse locked; tests count it to prove no step met it."""
 
 
 GATE_TAKEN = "took the warehouse gate"

@@ -11,6 +11,7 @@ import re
 import time
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 
 import dagster as dg
 import pytest
@@ -118,8 +119,16 @@ def test_operator_sees_the_flow_and_materializes_an_asset_from_the_ui(server, in
         assert screenshot(browser, "dagster-asset-graph.png", tmp_path).stat().st_size > 10_000
 
 
-def _gate_holds(instance: dg.DagsterInstance, run_id: str) -> list[tuple]:
-    """(taken, releasing, mode, run_id, step) of every hold of the warehouse gate by a step of the run.
+class GateHold(NamedTuple):
+    taken: float
+    releasing: float
+    mode: str  # "shared" or "exclusive"
+    run_id: str
+    step: str
+
+
+def _gate_holds(instance: dg.DagsterInstance, run_id: str) -> list[GateHold]:
+    """Every hold of the warehouse gate by a step of the run.
 
     Both lines are logged inside the hold, so a hold that follows another one is logged after it."""
     taken, holds = {}, []
@@ -131,7 +140,8 @@ def _gate_holds(instance: dg.DagsterInstance, run_id: str) -> list[tuple]:
                 if is_start:
                     taken.setdefault(entry.step_key, []).append(entry.timestamp)
                 else:
-                    holds.append((taken[entry.step_key].pop(), entry.timestamp, mode, run_id, entry.step_key))
+                    start = taken[entry.step_key].pop()
+                    holds.append(GateHold(start, entry.timestamp, mode, run_id, entry.step_key))
     assert not any(taken.values()), f"holds taken and never released in run {run_id}: {taken}"
     return holds
 
@@ -143,7 +153,7 @@ steps per run, enough to interleave three runs, few enough to keep the test shor
 
 def test_runs_launched_together_share_the_warehouse_without_lock_errors(server, instance):
     """Three runs of channel loads and their raw checks, queued at once: the queue starts them together, the pool
-    lets one warehouse step run at a time, and no step ever meets DuckDB's file lock."""
+    schedules their warehouse steps, the gate keeps them off the file together, and no step meets DuckDB's lock."""
     wait_for_runs(instance, [r.run_id for r in instance.get_runs()])  # the landing sensor's first loads
     ingest = [dg.AssetKey(["raw", table]) for table in PARALLEL_RUN_TABLES]
     client = DagsterGraphQLClient("127.0.0.1", port_number=server.port)
@@ -173,13 +183,16 @@ def test_runs_launched_together_share_the_warehouse_without_lock_errors(server, 
     }
     holds = [h for run_id in run_ids for h in _gate_holds(instance, run_id)]
     steps_per_run = 2 + 3 * len(ingest)  # the two channel loads, three checks per table
-    held_by = {(h[3], h[4]) for h in holds}
+    held_by = {(h.run_id, h.step) for h in holds}
     assert len(held_by) == 3 * steps_per_run, f"each warehouse step should hold the gate: {sorted(held_by)}"
     assert {step for _, step in held_by} <= pool_steps
-    assert {h[2] for h in holds} == {"shared", "exclusive"}
+    assert {h.mode for h in holds} == {"shared", "exclusive"}
     conflicts = [
         (a, b)
         for a, b in combinations(holds, 2)
-        if a[3] != b[3] and "exclusive" in (a[2], b[2]) and a[0] < b[1] and b[0] < a[1]
+        if a.run_id != b.run_id
+        and "exclusive" in (a.mode, b.mode)
+        and a.taken < b.releasing
+        and b.taken < a.releasing
     ]
     assert conflicts == [], "an exclusive hold of the warehouse gate overlapped another run's hold"
