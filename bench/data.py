@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -40,6 +41,12 @@ def chunk_file_name(name: str, chunk: int) -> str:
     return f"{stem}-c{chunk:03d}{dot}{extension}"
 
 
+def batch_first_chunk(tag: str) -> int:
+    """The first chunk number of a batch: 0 for the full batch, otherwise a block of 1,000 chosen by the tag, so
+    two incremental batches (incremental-0.01, incremental-0.02) land files of different names."""
+    return 0 if tag == "full" else 1000 * (1 + zlib.crc32(tag.encode()) % 999)
+
+
 def _generate_chunk(args: tuple[Path, int, int, int]) -> dict:
     folder, chunk, people, seed = args
     summary = generate(replace(DemoConfig(), people=people, seed=seed), folder)
@@ -48,15 +55,15 @@ def _generate_chunk(args: tuple[Path, int, int, int]) -> dict:
 
 def ensure_batch(home: Path, people: int, seed: int = 7, workers: int = 2, tag: str = "full") -> dict:
     """Makes sure the batch `tag` of generated landing files exists under home/bench_data (generating it once);
-    gives its counts. A later batch (say the 1% of new data of an incremental run) has its own chunk numbers
-    and seeds, so its files never collide with the first batch's."""
+    gives its counts. Each batch has its own chunk numbers and seeds (see batch_first_chunk), so the files of
+    the 1% of new data of an incremental run collide neither with the full batch's nor with another batch's."""
     folder = home / "bench_data" / tag
     marker = folder / "summary.json"
     if marker.exists():
         return json.loads(marker.read_text())
     shutil.rmtree(folder, ignore_errors=True)
     chunks = max(1, -(-people // CHUNK_PEOPLE))
-    first_chunk = 0 if tag == "full" else 500
+    first_chunk = batch_first_chunk(tag)
     jobs = [
         (
             folder / "chunks" / f"c{i:03d}",

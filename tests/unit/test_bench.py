@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.data import chunk_file_name, parse_scale
+from bench.data import CHUNK_PEOPLE, SCALES, batch_first_chunk, chunk_file_name, parse_scale
 from bench.measure import Measurement
 from bench.registry import Stage
 from bench.report import STITCHING_MODEL, render_markdown, summarize
@@ -36,6 +36,15 @@ def test_chunk_tag_keeps_the_file_name_prefix_and_extension_loader_globs_match()
 
 def _stage(name: str, kind: str = "pipeline", in_target: bool = True) -> Stage:
     return Stage(name, lambda ctx: None, 0, kind, in_target and kind == "pipeline", (), ("full",), "")
+
+
+def test_batches_number_their_chunks_apart_so_landing_file_names_never_collide():
+    full_chunks = SCALES["SF10"] // CHUNK_PEOPLE
+    firsts = {tag: batch_first_chunk(tag) for tag in ["incremental-0.01", "incremental-0.02", "incremental-0.05"]}
+    assert batch_first_chunk("full") == 0
+    assert len(set(firsts.values())) == len(firsts)
+    assert all(first >= full_chunks for first in firsts.values())
+    assert all(first % 1000 == 0 for first in firsts.values())  # a block of 1,000 chunks each
 
 
 def test_report_sums_target_stages_and_divides_by_floors_and_peers_measured_in_the_same_run():
