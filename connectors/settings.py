@@ -21,6 +21,14 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("YUCHI_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT
 
 
+def duckdb_temp_directory(warehouse: Path) -> str:
+    """Where DuckDB spills past its memory limit (YUCHI_DUCKDB_TEMP_DIRECTORY; dbt_project/profiles.yml reads the
+    same variable). The default is DuckDB's own, `<warehouse file>.tmp` beside the file. A full-refresh at SF10
+    spills tens of GB there in its largest queries and the disk must hold them: point it at a larger or faster
+    disk when the warehouse's is short."""
+    return os.environ.get("YUCHI_DUCKDB_TEMP_DIRECTORY") or f"{warehouse}.tmp"
+
+
 @dataclass(frozen=True)
 class YuchiPaths:
     """The folders and files one Yuchi installation uses."""

@@ -6,11 +6,12 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from connectors.settings import YuchiPaths, duckdb_memory_limit, resolve_paths
+from connectors.settings import YuchiPaths, duckdb_memory_limit, duckdb_temp_directory, resolve_paths
 from connectors.warehouse_gate import warehouse_gate
 
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -113,6 +114,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 continue
             # SET, not connect(config=...): other connections of this process to the same file need no match
             conn.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+            conn.execute("set temp_directory = ?", [duckdb_temp_directory(Path(path))])
             return conn
 
 

@@ -1,4 +1,5 @@
-"""Every warehouse connection caps DuckDB's memory (YUCHI_DUCKDB_MEMORY_LIMIT), as dbt's profile does."""
+"""Every warehouse connection caps DuckDB's memory (YUCHI_DUCKDB_MEMORY_LIMIT) and spills where
+YUCHI_DUCKDB_TEMP_DIRECTORY says, as dbt's profile does."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from orchestration.resources import WarehouseResource
 PROFILES = Path(__file__).resolve().parents[2] / "dbt_project" / "profiles.yml"
 
 
-def _limit(resource: WarehouseResource, read_only: bool) -> str:
+def _setting(resource: WarehouseResource, read_only: bool, name: str = "memory_limit") -> str:
     with resource.connect(read_only=read_only) as conn:
-        return conn.execute("select current_setting('memory_limit')").fetchone()[0]
+        return conn.execute("select current_setting(?)", [name]).fetchone()[0]
+
+
+def _limit(resource: WarehouseResource, read_only: bool) -> str:
+    return _setting(resource, read_only)
 
 
 def test_connections_take_the_limit_from_the_environment(tmp_path, monkeypatch):
@@ -30,3 +35,21 @@ def test_connections_take_the_limit_from_the_environment(tmp_path, monkeypatch):
 def test_dbt_profile_uses_the_same_variable_and_default():
     setting = yaml.safe_load(PROFILES.read_text())["yuchi"]["outputs"]["duckdb"]["settings"]["memory_limit"]
     assert setting == f"{{{{ env_var('YUCHI_DUCKDB_MEMORY_LIMIT', '{DUCKDB_MEMORY_LIMIT}') }}}}"
+
+
+def test_connections_spill_beside_the_warehouse_unless_told_where(tmp_path, monkeypatch):
+    resource = WarehouseResource(home=str(tmp_path))
+    monkeypatch.delenv("YUCHI_DUCKDB_TEMP_DIRECTORY", raising=False)
+    monkeypatch.delenv("YUCHI_WAREHOUSE", raising=False)
+    assert _setting(resource, False, "temp_directory") == f"{tmp_path / 'warehouse.duckdb'}.tmp"
+    spill = tmp_path / "big-disk" / "spill"
+    monkeypatch.setenv("YUCHI_DUCKDB_TEMP_DIRECTORY", str(spill))
+    assert _setting(resource, False, "temp_directory") == str(spill)
+    assert _setting(resource, True, "temp_directory") == str(spill)
+
+
+def test_dbt_profile_spills_where_connections_do():
+    setting = yaml.safe_load(PROFILES.read_text())["yuchi"]["outputs"]["duckdb"]["settings"]["temp_directory"]
+    warehouse = yaml.safe_load(PROFILES.read_text())["yuchi"]["outputs"]["duckdb"]["path"]
+    default_warehouse = warehouse.removeprefix("{{ ").removesuffix(" }}")
+    assert setting == f"{{{{ env_var('YUCHI_DUCKDB_TEMP_DIRECTORY', {default_warehouse} ~ '.tmp') }}}}"
