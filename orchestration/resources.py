@@ -114,7 +114,11 @@ class WarehouseResource(dg.ConfigurableResource):
                 continue
             # SET, not connect(config=...): other connections of this process to the same file need no match
             conn.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
-            conn.execute("set temp_directory = ?", [duckdb_temp_directory(Path(path))])
+            # set only when it differs: DuckDB refuses to set it at all, even to the same folder, once a
+            # connection of this process to the file has spilled there
+            temp_directory = duckdb_temp_directory(Path(path))
+            if conn.execute("select current_setting('temp_directory')").fetchone()[0] != temp_directory:
+                conn.execute("set temp_directory = ?", [temp_directory])
             return conn
 
 

@@ -48,8 +48,22 @@ def test_connections_spill_beside_the_warehouse_unless_told_where(tmp_path, monk
     assert _setting(resource, True, "temp_directory") == str(spill)
 
 
+def test_a_connection_opens_after_another_of_the_process_spilled(tmp_path, monkeypatch):
+    resource = WarehouseResource(home=str(tmp_path))
+    spill = tmp_path / "spill"
+    monkeypatch.setenv("YUCHI_DUCKDB_TEMP_DIRECTORY", str(spill))
+    monkeypatch.setenv("YUCHI_DUCKDB_MEMORY_LIMIT", "200MB")
+    with resource.connect() as first:
+        first.execute("create table sorted as select md5(range::varchar) as s from range(6000000) order by s")
+        assert spill.is_dir()  # DuckDB made it: the sort spilled
+        with resource.connect() as second:  # the same database instance, used by the spill: no second SET
+            assert second.execute("select count(*) from sorted").fetchone()[0] == 6_000_000
+
+
 def test_dbt_profile_spills_where_connections_do():
-    setting = yaml.safe_load(PROFILES.read_text())["yuchi"]["outputs"]["duckdb"]["settings"]["temp_directory"]
+    setting = yaml.safe_load(PROFILES.read_text())["yuchi"]["outputs"]["duckdb"]["config_options"][
+        "temp_directory"
+    ]
     warehouse = yaml.safe_load(PROFILES.read_text())["yuchi"]["outputs"]["duckdb"]["path"]
     default_warehouse = warehouse.removeprefix("{{ ").removesuffix(" }}")
     assert setting == f"{{{{ env_var('YUCHI_DUCKDB_TEMP_DIRECTORY', {default_warehouse} ~ '.tmp') }}}}"
