@@ -11,13 +11,14 @@ marts.dim_contacts; the connection is the caller's.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from ml.features import BY_NAME, FIT_ATTRIBUTES, FeatureSet, keeps_gaps
+from ml.features import BY_NAME, FIT_ATTRIBUTES, Feature, FeatureSet, keeps_gaps
 
 LABEL = "converted"
 REFUSAL_COLUMN = "refused_automated_decisions"
@@ -58,13 +59,95 @@ def data_end(conn: duckdb.DuckDBPyConnection) -> datetime:
     return value
 
 
-def _behaviour_aggregates(features: FeatureSet) -> str:
-    wanted = [BY_NAME[name] for name in features.numeric if BY_NAME[name].sql]
-    return ",\n            ".join(f"{f.sql} as {f.name}" for f in wanted)
+DISTINCT_BITS_MAX = 4096
+"""The widest bitstring a distinct count takes per contact (codes from the lowest to the highest present):
+512 bytes, over eleven years of days. A wider range is counted with count(distinct) instead."""
+EPOCH_DAY = "(cast(occurred_at as date) - date '1970-01-01')"
 
 
-def snapshot_sql(features: FeatureSet, with_label: bool, exclude_refused: bool) -> str:
-    """Gives the snapshot query; parameters: $cutoff (timestamp) and $label_end (timestamp)."""
+@dataclass(frozen=True)
+class CodeRange:
+    """How the values a distinct count counts are coded: an integer expression over an event, and its range."""
+
+    code: str
+    low: int
+    high: int
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def code_ranges(
+    conn: duckdb.DuckDBPyConnection, cutoff: datetime, features: FeatureSet
+) -> dict[str, CodeRange]:
+    """Gives the coding of every column the distinct-count features count, read from the events before the
+    cutoff: a text column's values by their position in the sorted list of the values present, days as days
+    since 1970-01-01. A column without values, or with more codes than DISTINCT_BITS_MAX, is left out (its
+    features are counted with count(distinct))."""
+    columns = sorted({f.distinct.of for f in _aggregated(features) if f.distinct})
+    if not columns:
+        return {}
+    selects = [
+        f"min({EPOCH_DAY}), max({EPOCH_DAY})"
+        if column == "day"
+        else f"list(distinct {column} order by {column}) filter (where {column} is not null)"
+        for column in columns
+    ]
+    row = iter(
+        conn.execute(
+            f"select {', '.join(selects)} from marts.fct_behaviors where occurred_at < $cutoff",
+            {"cutoff": cutoff},
+        ).fetchone()
+    )
+    ranges = {}
+    for column in columns:
+        if column == "day":
+            low, high = next(row), next(row)
+            coding = CodeRange(EPOCH_DAY, low, high) if low is not None else None
+        else:
+            values = next(row) or []
+            listed = f"[{', '.join(_literal(v) for v in values)}]::varchar[]"
+            coding = CodeRange(f"list_position({listed}, {column})", 1, len(values)) if values else None
+        if coding and coding.high - coding.low < DISTINCT_BITS_MAX:
+            ranges[column] = coding
+    return ranges
+
+
+def _aggregated(features: FeatureSet) -> list[Feature]:
+    return [BY_NAME[name] for name in features.numeric if BY_NAME[name].sql]
+
+
+def _aggregate(feature: Feature, ranges: dict[str, CodeRange], cutoff: datetime | None) -> str:
+    """A feature's aggregate; a distinct count as the bits set in a bitstring of its codes (NULL codes, like
+    NULL values in count(distinct), are not counted) when its column's coding is known."""
+    coding = ranges.get(feature.distinct.of) if feature.distinct else None
+    if coding is None:
+        return feature.sql
+    low, days = coding.low, feature.distinct.days
+    if feature.distinct.of == "day" and days is not None and cutoff is not None:
+        # the window's days only: an event at most `days` before the cutoff falls on or after this day
+        low = max(low, (cutoff.date() - date(1970, 1, 1)).days - days - 1)
+        low = min(low, coding.high)
+    window = f" filter (where age_days <= {days})" if days is not None else ""
+    return f"coalesce(bit_count(bitstring_agg({coding.code}, {low}, {coding.high}){window}), 0)"
+
+
+def _behaviour_aggregates(features: FeatureSet, ranges: dict[str, CodeRange], cutoff: datetime | None) -> str:
+    return ",\n            ".join(
+        f"{_aggregate(f, ranges, cutoff)} as {f.name}" for f in _aggregated(features)
+    )
+
+
+def snapshot_sql(
+    features: FeatureSet,
+    with_label: bool,
+    exclude_refused: bool,
+    ranges: dict[str, CodeRange] | None = None,
+    cutoff: datetime | None = None,
+) -> str:
+    """Gives the snapshot query; parameters: $cutoff (timestamp) and $label_end (timestamp). With `ranges`
+    (code_ranges at the same cutoff, given as `cutoff`) distinct counts are counted as bitstrings."""
     fit_columns = ",\n            ".join(
         f"max(attribute_value) filter (where attribute = '{a}') as {a}" for a in FIT_ATTRIBUTES
     )
@@ -90,26 +173,27 @@ def snapshot_sql(features: FeatureSet, with_label: bool, exclude_refused: bool) 
     behaviour as (
         select
             contact_id,
-            {_behaviour_aggregates(features)}
+            {_behaviour_aggregates(features, ranges or {}, cutoff)}
         from events
         group by contact_id
     ),
-    fit_ranked as (
+    fit_latest as (
+        -- each attribute's latest value (ties: the greatest record id, then value; no column is null): an
+        -- aggregate, not a window, which would sort every observation
         select
-            contact_id, attribute, attribute_value,
-            row_number() over (
-                partition by contact_id, attribute
-                order by observed_at desc, record_id desc, attribute_value desc
-            ) as recency_rank
+            contact_id,
+            attribute,
+            max({{'observed_at': observed_at, 'record_id': record_id, 'attribute_value': attribute_value}})
+                .attribute_value as attribute_value
         from marts.lead_fit_observations
         where observed_at < $cutoff
+        group by contact_id, attribute
     ),
     fit as (
         select
             contact_id,
             {fit_columns}
-        from fit_ranked
-        where recency_rank = 1
+        from fit_latest
         group by contact_id
     ),
     crm as (
@@ -166,7 +250,13 @@ def snapshot(
     """Gives one row per contact known before `cutoff` and not yet an opportunity: contact_id, the feature
     columns as of the cutoff, `converted` (1 if the first opportunity opened within horizon_days after the
     cutoff; null without a horizon) and `cutoff`."""
-    sql = snapshot_sql(features, with_label=horizon_days is not None, exclude_refused=refusal_available(conn))
+    sql = snapshot_sql(
+        features,
+        with_label=horizon_days is not None,
+        exclude_refused=refusal_available(conn),
+        ranges=code_ranges(conn, cutoff, features),
+        cutoff=cutoff,
+    )
     parameters = {"cutoff": cutoff}
     if horizon_days is not None:
         parameters["label_end"] = cutoff + timedelta(days=horizon_days)

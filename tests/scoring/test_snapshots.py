@@ -10,7 +10,7 @@ import pandas as pd
 import pandas.testing as pdt
 
 from ml.features import DEFAULT_FEATURES
-from ml.snapshots import LABEL, snapshot
+from ml.snapshots import LABEL, code_ranges, refusal_available, snapshot, snapshot_sql, tidy
 from tests.scoring.synthetic_warehouse import Synthetic, tables, write
 
 CUTOFF = datetime(2026, 9, 1)
@@ -104,3 +104,46 @@ def test_contacts_who_refused_automated_decisions_are_not_in_snapshots(consentin
     assert len(refused) > 50
     assert refused.isdisjoint(frame["contact_id"]) and len(frame) > 1000
     assert np.isfinite(frame[list(DEFAULT_FEATURES.numeric)].fillna(0).to_numpy()).all()
+
+
+def _reference(path, cutoff) -> pd.DataFrame:
+    """The snapshot with every distinct count as count(distinct ...): the definition the bitstrings replace."""
+    with duckdb.connect(str(path), read_only=True) as conn:
+        sql = snapshot_sql(DEFAULT_FEATURES, with_label=False, exclude_refused=refusal_available(conn))
+        assert "bitstring_agg" not in sql
+        return tidy(conn.execute(sql, {"cutoff": cutoff}).df(), DEFAULT_FEATURES, cutoff)
+
+
+def test_distinct_counts_as_bitstrings_equal_count_distinct(tmp_path, monkeypatch):
+    frames = tables(Synthetic(contacts=800, seed=11))
+    events = frames["fct_behaviors"]
+    someone = events["contact_id"].iloc[0]
+    edge = events[events["contact_id"] == someone].iloc[[0] * 4].copy()
+    # an event without a channel (not counted), a type no one else has, and two at the 30-day window's edges
+    edge["event_id"] = [f"edge{i}" for i in range(4)]
+    edge["channel"] = [None, "web_forms", "email", "sms"]
+    edge["event_type"] = ["page_viewed", "brand_new_type", "email_opened", "sms_clicked"]
+    edge["occurred_at"] = [
+        CUTOFF - timedelta(days=2),
+        CUTOFF - timedelta(days=3),
+        CUTOFF - timedelta(days=30),  # inside: 30 days old
+        CUTOFF - timedelta(days=30, seconds=1),  # outside
+    ]
+    frames["fct_behaviors"] = pd.concat([events, edge], ignore_index=True)
+    path = write(tmp_path / "warehouse.duckdb", frames)
+    distinct = ["n_channels_30d", "active_days", "active_days_30d", "n_channels", "n_event_types"]
+    with duckdb.connect(str(path), read_only=True) as conn:
+        ranges = code_ranges(conn, CUTOFF, DEFAULT_FEATURES)
+    assert set(ranges) == {"channel", "event_type", "day"}
+    sql = snapshot_sql(DEFAULT_FEATURES, False, True, ranges, CUTOFF)
+    assert sql.count("bitstring_agg") == len(distinct) and "count(distinct" not in sql
+
+    reference = _reference(path, CUTOFF)
+    assert reference.set_index("contact_id").loc[someone, "n_event_types"] > 1
+    assert (reference["active_days_30d"] > 0).sum() > 50
+    pdt.assert_frame_equal(_features(path)[reference.columns], reference)
+    # a range wider than the bitstrings allow falls back to count(distinct), with the same result
+    monkeypatch.setattr("ml.snapshots.DISTINCT_BITS_MAX", 5)
+    with duckdb.connect(str(path), read_only=True) as conn:
+        assert set(code_ranges(conn, CUTOFF, DEFAULT_FEATURES)) == set()
+    pdt.assert_frame_equal(_features(path)[reference.columns], reference)
