@@ -98,7 +98,7 @@ def code_ranges(
         conn.execute(
             f"select {', '.join(selects)} from marts.fct_behaviors where occurred_at < $cutoff",
             {"cutoff": cutoff},
-        ).fetchone()
+        ).fetchall()[0]
     )
     ranges = {}
     for column in columns:

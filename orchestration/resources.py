@@ -117,7 +117,8 @@ class WarehouseResource(dg.ConfigurableResource):
             # set only when it differs: DuckDB refuses to set it at all, even to the same folder, once a
             # connection of this process to the file has spilled there
             temp_directory = duckdb_temp_directory(Path(path))
-            if conn.execute("select current_setting('temp_directory')").fetchone()[0] != temp_directory:
+            # fetchall: a result left unfinished (fetchone) blocks register() and other work on the connection
+            if conn.execute("select current_setting('temp_directory')").fetchall()[0][0] != temp_directory:
                 conn.execute("set temp_directory = ?", [temp_directory])
             return conn
 

@@ -40,7 +40,9 @@ def _stage(name: str, kind: str = "pipeline", in_target: bool = True) -> Stage:
 
 def test_batches_number_their_chunks_apart_so_landing_file_names_never_collide():
     full_chunks = SCALES["SF10"] // CHUNK_PEOPLE
-    firsts = {tag: batch_first_chunk(tag) for tag in ["incremental-0.01", "incremental-0.02", "incremental-0.05"]}
+    firsts = {
+        tag: batch_first_chunk(tag) for tag in ["incremental-0.01", "incremental-0.02", "incremental-0.05"]
+    }
     assert batch_first_chunk("full") == 0
     assert len(set(firsts.values())) == len(firsts)
     assert all(first >= full_chunks for first in firsts.values())
