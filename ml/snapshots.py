@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from connectors.sql_text import literal
 from ml.features import BY_NAME, FIT_ATTRIBUTES, Feature, FeatureSet, keeps_gaps
 
 LABEL = "converted"
@@ -74,10 +75,6 @@ class CodeRange:
     high: int
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def code_ranges(
     conn: duckdb.DuckDBPyConnection, cutoff: datetime, features: FeatureSet
 ) -> dict[str, CodeRange]:
@@ -107,7 +104,7 @@ def code_ranges(
             coding = CodeRange(EPOCH_DAY, low, high) if low is not None else None
         else:
             values = next(row) or []
-            listed = f"[{', '.join(_literal(v) for v in values)}]::varchar[]"
+            listed = f"[{', '.join(literal(v) for v in values)}]::varchar[]"
             coding = CodeRange(f"list_position({listed}, {column})", 1, len(values)) if values else None
         if coding and coding.high - coding.low < DISTINCT_BITS_MAX:
             ranges[column] = coding
