@@ -75,16 +75,23 @@ class CodeRange:
     high: int
 
 
-def code_ranges(
-    conn: duckdb.DuckDBPyConnection, cutoff: datetime, features: FeatureSet
-) -> dict[str, CodeRange]:
+@dataclass(frozen=True)
+class Codings:
+    """The codings of the columns distinct counts count, as read from the events before `cutoff`: valid for
+    a snapshot at that cutoff only (a 30-day window of days starts 30 days before it)."""
+
+    cutoff: datetime
+    ranges: dict[str, CodeRange]
+
+
+def code_ranges(conn: duckdb.DuckDBPyConnection, cutoff: datetime, features: FeatureSet) -> Codings:
     """Gives the coding of every column the distinct-count features count, read from the events before the
     cutoff: a text column's values by their position in the sorted list of the values present, days as days
     since 1970-01-01. A column without values, or with more codes than DISTINCT_BITS_MAX, is left out (its
     features are counted with count(distinct))."""
     columns = sorted({f.distinct.of for f in _aggregated(features) if f.distinct})
     if not columns:
-        return {}
+        return Codings(cutoff, {})
     selects = [
         f"min({EPOCH_DAY}), max({EPOCH_DAY})"
         if column == "day"
@@ -108,43 +115,40 @@ def code_ranges(
             coding = CodeRange(f"list_position({listed}, {column})", 1, len(values)) if values else None
         if coding and coding.high - coding.low < DISTINCT_BITS_MAX:
             ranges[column] = coding
-    return ranges
+    return Codings(cutoff, ranges)
 
 
 def _aggregated(features: FeatureSet) -> list[Feature]:
     return [BY_NAME[name] for name in features.numeric if BY_NAME[name].sql]
 
 
-def _aggregate(feature: Feature, ranges: dict[str, CodeRange], cutoff: datetime | None) -> str:
+def _aggregate(feature: Feature, codings: Codings | None) -> str:
     """A feature's aggregate; a distinct count as the bits set in a bitstring of its codes (NULL codes, like
     NULL values in count(distinct), are not counted) when its column's coding is known."""
-    coding = ranges.get(feature.distinct.of) if feature.distinct else None
+    coding = codings.ranges.get(feature.distinct.of) if codings and feature.distinct else None
     if coding is None:
         return feature.sql
     low, days = coding.low, feature.distinct.days
-    if feature.distinct.of == "day" and days is not None and cutoff is not None:
+    if feature.distinct.of == "day" and days is not None:
         # the window's days only: an event at most `days` before the cutoff falls on or after this day
-        low = max(low, (cutoff.date() - date(1970, 1, 1)).days - days - 1)
+        low = max(low, (codings.cutoff.date() - date(1970, 1, 1)).days - days - 1)
         low = min(low, coding.high)
     window = f" filter (where age_days <= {days})" if days is not None else ""
     return f"coalesce(bit_count(bitstring_agg({coding.code}, {low}, {coding.high}){window}), 0)"
 
 
-def _behaviour_aggregates(features: FeatureSet, ranges: dict[str, CodeRange], cutoff: datetime | None) -> str:
-    return ",\n            ".join(
-        f"{_aggregate(f, ranges, cutoff)} as {f.name}" for f in _aggregated(features)
-    )
+def _behaviour_aggregates(features: FeatureSet, codings: Codings | None) -> str:
+    return ",\n            ".join(f"{_aggregate(f, codings)} as {f.name}" for f in _aggregated(features))
 
 
 def snapshot_sql(
     features: FeatureSet,
     with_label: bool,
     exclude_refused: bool,
-    ranges: dict[str, CodeRange] | None = None,
-    cutoff: datetime | None = None,
+    codings: Codings | None = None,
 ) -> str:
-    """Gives the snapshot query; parameters: $cutoff (timestamp) and $label_end (timestamp). With `ranges`
-    (code_ranges at the same cutoff, given as `cutoff`) distinct counts are counted as bitstrings."""
+    """Gives the snapshot query; parameters: $cutoff (timestamp, the codings' cutoff) and $label_end
+    (timestamp). With `codings` (code_ranges) distinct counts are counted as bitstrings."""
     fit_columns = ",\n            ".join(
         f"max(attribute_value) filter (where attribute = '{a}') as {a}" for a in FIT_ATTRIBUTES
     )
@@ -170,7 +174,7 @@ def snapshot_sql(
     behaviour as (
         select
             contact_id,
-            {_behaviour_aggregates(features, ranges or {}, cutoff)}
+            {_behaviour_aggregates(features, codings)}
         from events
         group by contact_id
     ),
@@ -251,8 +255,7 @@ def snapshot(
         features,
         with_label=horizon_days is not None,
         exclude_refused=refusal_available(conn),
-        ranges=code_ranges(conn, cutoff, features),
-        cutoff=cutoff,
+        codings=code_ranges(conn, cutoff, features),
     )
     parameters = {"cutoff": cutoff}
     if horizon_days is not None:

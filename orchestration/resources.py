@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -114,13 +115,17 @@ class WarehouseResource(dg.ConfigurableResource):
                 continue
             # SET, not connect(config=...): other connections of this process to the same file need no match
             conn.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
-            # set only when it differs: DuckDB refuses to set it at all, even to the same folder, once a
-            # connection of this process to the file has spilled there
-            temp_directory = duckdb_temp_directory(Path(path))
-            # fetchall: a result left unfinished (fetchone) blocks register() and other work on the connection
-            if conn.execute("select current_setting('temp_directory')").fetchall()[0][0] != temp_directory:
-                conn.execute("set temp_directory = ?", [temp_directory])
+            if os.environ.get("YUCHI_DUCKDB_TEMP_DIRECTORY"):  # else DuckDB's own default, the same folder
+                self._set_temp_directory(conn, duckdb_temp_directory(Path(path)))
             return conn
+
+    @staticmethod
+    def _set_temp_directory(conn: duckdb.DuckDBPyConnection, temp_directory: str) -> None:
+        # set only when it differs: DuckDB refuses to set it at all, even to the same folder, once a
+        # connection of this process to the file has spilled there; fetchall, as a result left unfinished
+        # (fetchone) blocks register() and other work on the connection
+        if conn.execute("select current_setting('temp_directory')").fetchall()[0][0] != temp_directory:
+            conn.execute("set temp_directory = ?", [temp_directory])
 
 
 def table_preview(conn: duckdb.DuckDBPyConnection, sql: str, limit: int = 10) -> dg.MetadataValue:

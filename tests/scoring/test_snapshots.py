@@ -133,9 +133,9 @@ def test_distinct_counts_as_bitstrings_equal_count_distinct(tmp_path, monkeypatc
     path = write(tmp_path / "warehouse.duckdb", frames)
     distinct = ["n_channels_30d", "active_days", "active_days_30d", "n_channels", "n_event_types"]
     with duckdb.connect(str(path), read_only=True) as conn:
-        ranges = code_ranges(conn, CUTOFF, DEFAULT_FEATURES)
-    assert set(ranges) == {"channel", "event_type", "day"}
-    sql = snapshot_sql(DEFAULT_FEATURES, False, True, ranges, CUTOFF)
+        codings = code_ranges(conn, CUTOFF, DEFAULT_FEATURES)
+    assert set(codings.ranges) == {"channel", "event_type", "day"}
+    sql = snapshot_sql(DEFAULT_FEATURES, False, True, codings)
     assert sql.count("bitstring_agg") == len(distinct) and "count(distinct" not in sql
 
     reference = _reference(path, CUTOFF)
@@ -145,5 +145,5 @@ def test_distinct_counts_as_bitstrings_equal_count_distinct(tmp_path, monkeypatc
     # a range wider than the bitstrings allow falls back to count(distinct), with the same result
     monkeypatch.setattr("ml.snapshots.DISTINCT_BITS_MAX", 5)
     with duckdb.connect(str(path), read_only=True) as conn:
-        assert set(code_ranges(conn, CUTOFF, DEFAULT_FEATURES)) == set()
+        assert code_ranges(conn, CUTOFF, DEFAULT_FEATURES).ranges == {}
     pdt.assert_frame_equal(_features(path)[reference.columns], reference)
