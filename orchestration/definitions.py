@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.activation import activation_assets, activation_checks, activation_resources
 from orchestration.identity.assets import identity_assets, identity_checks
@@ -14,6 +13,7 @@ from orchestration.resources import WarehouseResource
 from orchestration.schedules import daily_refresh, daily_refresh_schedule
 from orchestration.scoring import scoring_assets, scoring_sensors
 from orchestration.transform.assets import yuchi_dbt_models
+from orchestration.transform.cli import YuchiDbtCliResource
 from orchestration.transform.project import dbt_executable, dbt_project
 
 DAILY_BY_MORNING = dg.FreshnessPolicy.cron(
@@ -48,7 +48,7 @@ defs = dg.Definitions(
     schedules=[daily_refresh_schedule],
     resources={
         "warehouse": WarehouseResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": YuchiDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         **activation_resources,
     },
     # The embedded warehouse is a single DuckDB file: run steps one at a time in one process.
