@@ -33,6 +33,8 @@ STALE_ON_PURPOSE = (
     "marts.lead_score_events",
     "marts.lead_fit_observations",
     "intermediate.int_lead_stage_entries",
+    "intermediate.int_lead_engagement_totals",
+    "intermediate.int_lead_fit_current",
 )
 """Tables whose rows carry the score definition they were derived under: before the fourth build one row of
 each gets another, as after an edit to a scoring rule, and the fourth build must recompute all of them."""
@@ -309,3 +311,28 @@ def test_after_an_erasure_the_next_run_links_the_rest_of_the_component_again(bui
                 [erased],
             ).fetchone()[0]
             assert left == 0, f"{table} still holds {left} row(s) of the erased person"
+
+
+def test_current_scores_from_kept_sums_equal_scores_from_every_event(builds, tmp_path):
+    """lead_score_points at the newest data's time decays the per-contact sums of int_lead_engagement_totals
+    (kept by the daily runs); built with var scoring_as_of at that same time it evaluates every event and
+    observation instead (macro lead_score_breakdown). Both give the same rows, decayed points included."""
+    copy = tmp_path / "as_of"
+    copy.mkdir()
+    shutil.copy(builds["daily"] / "warehouse.duckdb", copy / "warehouse.duckdb")
+    with duckdb.connect(str(copy / "warehouse.duckdb")) as conn:
+        (as_of,) = conn.execute("select max(scored_as_of) from marts.lead_score_points").fetchone()
+        conn.execute("create table main.kept_sums_points as select * from marts.lead_score_points")
+        decayed = conn.execute(
+            "select count(*) from marts.lead_score_points where score_kind = 'engagement' "
+            "and points_before_cap <> cast(points_before_cap as bigint)"
+        ).fetchone()[0]
+    assert decayed > 100, "too few decayed (fractional) engagement points to compare"
+    command = ["run", "--select", "lead_score_points", "--vars", f"{{scoring_as_of: '{as_of}'}}"]
+    _build(command, copy, tmp_path)
+    with duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True) as conn:
+        kept, evaluated = (
+            fetch_table(conn.cursor(), t) for t in ("main.kept_sums_points", "marts.lead_score_points")
+        )
+    assert len(kept[1]) > 1000
+    assert table_differences(kept, evaluated, built_after=builds["started"]) == []

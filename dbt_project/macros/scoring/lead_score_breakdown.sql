@@ -3,13 +3,16 @@
     for the score now (lead_score_points) and for when each contact first crossed a lifecycle threshold
     (lead_stage_history).
 
-    Two macros emit CTEs for the model's `with` list. lead_score_inputs(scope), once per model: the rules, the
-    events and observations (of the contacts in `scope`, a relation with contact_id, when given), and when
-    each stops counting. lead_score_breakdown(evaluations, prefix), once per
-    set of evaluations: `evaluations` names a CTE or relation with (contact_id, evaluated_at); its CTEs are
-    named `<prefix>_...` so a model can evaluate twice; the last, `<prefix>_breakdown`, has one row per
-    (contact, evaluated_at, rule) with nonzero points, plus one 'cap:<group>' row per group whose cap applied,
-    so the rows of a contact and time always add up to its total:
+    Two macros emit CTEs for the model's `with` list. lead_score_inputs(scope, events), once per model: the
+    rules and, unless events=false, the events and observations (of the contacts in `scope`, a relation with
+    contact_id, when given) and when each stops counting. lead_score_breakdown(evaluations, prefix, current),
+    once per set of evaluations: `evaluations` names a CTE or relation with (contact_id, evaluated_at); its
+    CTEs are named `<prefix>_...` so a model can evaluate twice; the last, `<prefix>_breakdown`, has one row
+    per (contact, evaluated_at, rule) with nonzero points, plus one 'cap:<group>' row per group whose cap
+    applied, so the rows of a contact and time always add up to its total. With current=true, evaluated_at
+    must be the newest data's time (scoring_as_of_sql() without the var): the engagement sums and the latest
+    fit observations are read from int_lead_engagement_totals and int_lead_fit_current, kept per contact,
+    instead of from every event (the inputs then need events=false):
 
     1. engagement: behaviour events up to evaluated_at (lead_score_events), each worth
        points * 2^(-age in days / group half-life); a one-time rule counts only the latest of the events that
@@ -19,25 +22,7 @@
     3. groups: the rule rows of a group are capped by the group's max_points and min_points.
     Points are rounded to 2 decimals per rule before the caps, so sums are exact.
 -#}
-{% macro lead_score_inputs(scope=none) %}
-
-score_rule_events as (
-
-    select * from {{ ref('lead_score_events') }}
-    {%- if scope is not none %}
-    where contact_id in (select contact_id from {{ scope }})
-    {%- endif %}
-
-),
-
-score_fit_observations as (
-
-    select * from {{ ref('lead_fit_observations') }}
-    {%- if scope is not none %}
-    where contact_id in (select contact_id from {{ scope }})
-    {%- endif %}
-
-),
+{% macro lead_score_inputs(scope=none, events=true) %}
 
 score_behaviour_rules as (
 
@@ -54,6 +39,24 @@ score_fit_rules as (
 score_groups_config as (
 
     select * from {{ ref('scoring_groups') }}
+
+){% if events %},
+
+score_rule_events as (
+
+    select * from {{ ref('lead_score_events') }}
+    {%- if scope is not none %}
+    where contact_id in (select contact_id from {{ scope }})
+    {%- endif %}
+
+),
+
+score_fit_observations as (
+
+    select * from {{ ref('lead_fit_observations') }}
+    {%- if scope is not none %}
+    where contact_id in (select contact_id from {{ scope }})
+    {%- endif %}
 
 ),
 
@@ -89,10 +92,39 @@ score_fit_sequenced as (
 
 )
 
+{% endif %}
+
 {% endmacro %}
 
-{% macro lead_score_breakdown(evaluations, prefix='score') %}
+{% macro lead_score_breakdown(evaluations, prefix='score', current=false) %}
 
+{% if current %}
+{{ prefix }}_engagement_rules as (
+
+    -- the sums at each rule's latest event, decayed on to the scoring time
+    select
+        evaluations.contact_id,
+        evaluations.evaluated_at,
+        totals.rule_id,
+        totals.n_events,
+        totals.n_counted,
+        round(
+            cast(
+                totals.points_at_last_event * {{ half_life_decay(
+                    days_between('totals.last_event_at', 'evaluations.evaluated_at'), 'totals.half_life_days'
+                ) }}
+                as decimal(18, 6)
+            ),
+            2
+        ) as points_before_cap,
+        totals.last_event_at
+
+    from {{ evaluations }} as evaluations
+    inner join {{ ref('int_lead_engagement_totals') }} as totals
+        on evaluations.contact_id = totals.contact_id
+
+),
+{% else %}
 {{ prefix }}_events_in_window as (
 
     select
@@ -139,6 +171,7 @@ score_fit_sequenced as (
         rule_id
 
 ),
+{% endif %}
 
 {{ prefix }}_engagement_points as (
 
@@ -170,6 +203,18 @@ score_fit_sequenced as (
 
 {{ prefix }}_fit_current as (
 
+    {% if current %}
+    select
+        evaluations.contact_id,
+        evaluations.evaluated_at,
+        fit_current.attribute,
+        fit_current.attribute_value,
+        fit_current.observed_at
+
+    from {{ evaluations }} as evaluations
+    inner join {{ ref('int_lead_fit_current') }} as fit_current
+        on evaluations.contact_id = fit_current.contact_id
+    {% else %}
     select
         evaluations.contact_id,
         evaluations.evaluated_at,
@@ -185,6 +230,7 @@ score_fit_sequenced as (
             score_fit_sequenced.superseded_at is null
             or score_fit_sequenced.superseded_at > evaluations.evaluated_at
         )
+    {% endif %}
 
 ),
 

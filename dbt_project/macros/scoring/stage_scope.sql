@@ -36,6 +36,7 @@
             'scoring_behavior_points', 'scoring_fit_points', 'scoring_groups', 'scoring_lifecycle_stages',
             'scoring_regions', 'scoring_email_domains', 'title_seniority',
             'lead_score_events', 'lead_fit_observations', 'lead_score_points', 'int_lead_stage_entries',
+            'int_lead_engagement_totals', 'int_lead_fit_current',
         ] -%}
         {%- for node in graph['nodes'].values() | sort(attribute='unique_id') -%}
             {%- if node.resource_type in ['seed', 'model'] and node.name in inputs -%}
@@ -79,5 +80,26 @@
     {%- if is_incremental() -%}
     delete from {{ this }}
     where {{ in_scoring_scope(column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A condition on `column` (a contact id) for a scoring input kept per contact (int_lead_engagement_totals,
+    int_lead_fit_current): a contact of int_records_scope's records on an incremental run whose rows are
+    current, always true otherwise. -#}
+{% macro in_scoring_contacts_scope(column) -%}
+    {%- if is_incremental() and not scoring_rows_stale() -%}
+    {{ in_contacts_scope(column) }}
+    {%- else -%}
+    1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of a scoring input kept per contact: removes the rows about to be recomputed, and those of
+    contacts no record resolves to any more (merged away, erased). -#}
+{% macro delete_scoring_contacts_scope(column) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ in_scoring_contacts_scope(column) }}
+        or {{ column }} not in (select contact_id from {{ ref('int_records_resolved') }})
     {%- endif -%}
 {%- endmacro %}

@@ -1,3 +1,14 @@
+{#-
+    The score now, broken down by rule (macro lead_score_breakdown). At the newest data's time (var
+    scoring_as_of not set) it decays the per-contact sums of int_lead_engagement_totals and matches
+    int_lead_fit_current, which a daily build keeps current for the changed contacts only; with the var set it
+    evaluates every event and observation up to that time.
+-#}
+{%- set current = var('scoring_as_of', none) is none %}
+
+-- depends_on: {{ ref('int_lead_engagement_totals') }}, {{ ref('int_lead_fit_current') }}
+-- depends_on: {{ ref('lead_score_events') }}, {{ ref('lead_fit_observations') }}
+
 with
 
 contacts as (
@@ -23,9 +34,9 @@ evaluations as (
 
 ),
 
-{{ lead_score_inputs() }},
+{{ lead_score_inputs(events=not current) }},
 
-{{ lead_score_breakdown('evaluations') }},
+{{ lead_score_breakdown('evaluations', current=current) }},
 
 final as (
 

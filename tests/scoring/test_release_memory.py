@@ -1,0 +1,31 @@
+"""release_memory makes DuckDB give back what it kept after a query (the training and scoring steps call it
+between the snapshot query and pandas), and sets Yuchi's memory limit again."""
+
+import time
+
+import duckdb
+import psutil
+
+from ml.snapshots import release_memory
+
+MIB = 1024**2
+
+
+def _rss() -> int:
+    return psutil.Process().memory_info().rss
+
+
+def test_duckdb_gives_back_what_it_kept_after_a_query(tmp_path, monkeypatch):
+    monkeypatch.setenv("YUCHI_DUCKDB_MEMORY_LIMIT", "2GB")
+    conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    conn.execute("set memory_limit = '2GB'")
+    conn.execute("create table t as select md5(range::varchar) as s, range as i from range(5000000)")
+    groups = conn.execute("select count(*) from (select s, count(*) from t group by s order by s)").fetchall()
+    assert groups == [(5_000_000,)]
+    kept = _rss()
+    time.sleep(0.5)
+    assert _rss() > kept - 100 * MIB, "DuckDB gave the memory back by itself: nothing to test"
+    release_memory(conn)
+    assert _rss() < kept - 200 * MIB, f"{kept / MIB:.0f} MiB before, {_rss() / MIB:.0f} MiB after"
+    assert conn.execute("select current_setting('memory_limit')").fetchone()[0] == "1.8 GiB"
+    assert conn.execute("select count(*) from t").fetchone()[0] == 5_000_000
