@@ -41,7 +41,7 @@ ui: prepare
 
 test: prepare
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 # The dbt project on a local Spark (dbt-spark session method) in its own venv: pyspark must stay out of .venv.
 SPARK_VENV := .venv-spark

@@ -134,8 +134,12 @@ class FakeWeChat(FakeVendor):
         app_secret="wechat-secret",
         followers=(),
         faults: Faults | None = None,
+        expire_tokens_after_sends: int | None = None,
     ):
         super().__init__(faults)
+        # at this send, every token issued so far dies (once)
+        self.expire_tokens_after_sends = expire_tokens_after_sends
+        self.sends = 0
         self.app_id = app_id
         self.app_secret = app_secret
         self.followers = set(followers)
@@ -167,6 +171,10 @@ class FakeWeChat(FakeVendor):
 
     def send(self, request: Request) -> Response:
         token = request.query.get("access_token", [""])[0]
+        with self.lock:
+            self.sends += 1
+            if self.sends == self.expire_tokens_after_sends:
+                self.tokens.clear()
         if self.tokens.get(token, 0) < time.monotonic():
             return Response(200, {"errcode": 42001, "errmsg": "access_token expired"})
         body = request.json()
