@@ -12,13 +12,13 @@ tests/unit/test_dbt_cli_resource.py fails if a dagster-dbt release renames them.
 
 from __future__ import annotations
 
-import sys
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from dagster_dbt import DbtCliResource
 from packaging import version
+
+from orchestration.transform.project import is_dbt_beside_python
 
 
 class YuchiDbtCliResource(DbtCliResource):
@@ -26,7 +26,7 @@ class YuchiDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
+        if is_dbt_beside_python(self.dbt_executable):
             from dbt.version import __version__
 
             return version.parse(__version__)

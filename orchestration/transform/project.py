@@ -28,3 +28,8 @@ def dbt_executable() -> str:
     """Gives the dbt installed beside this Python (the venv's), so runs work without the venv on PATH."""
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else "dbt"
+
+
+def is_dbt_beside_python(executable: str) -> bool:
+    """Whether `executable` is the dbt of this Python's environment (its version is the one importable here)."""
+    return Path(executable).parent == Path(sys.executable).parent

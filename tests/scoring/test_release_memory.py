@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from connectors.settings import duckdb_memory_limit
 from ml.snapshots import release_memory
 
 MIB = 1024**2
@@ -31,3 +32,36 @@ def test_duckdb_gives_back_what_it_kept_after_a_query(tmp_path, monkeypatch):
     assert _rss() < kept - 200 * MIB, f"{kept / MIB:.0f} MiB before, {_rss() / MIB:.0f} MiB after"
     assert conn.execute("select current_setting('memory_limit')").fetchone()[0] == "1.8 GiB"
     assert conn.execute("select count(*) from t").fetchone()[0] == 5_000_000
+
+
+def test_a_connection_with_its_own_limit_gets_it_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("YUCHI_DUCKDB_MEMORY_LIMIT", "2GB")
+    conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    conn.execute("set memory_limit = '5GB'")
+    release_memory(conn)
+    shown = conn.execute("select current_setting('memory_limit')").fetchone()[0]
+    # DuckDB shows the limit to a tenth of a GiB (rounded down) and its own text does not round-trip exactly ('4.6 GiB' set
+    # shows as '4.5 GiB'): the limit comes back within 0.2 GiB, not as Yuchi's 2GB
+    assert shown.endswith(" GiB") and abs(float(shown.split()[0]) - 5 / 1.073741824) <= 0.2, shown
+
+
+def test_a_limit_duckdb_refuses_leaves_the_limit_and_the_run_alone(tmp_path, monkeypatch, caplog):
+    class Refusing:
+        """A connection whose DuckDB cannot free memory down to the momentary limit."""
+
+        def __init__(self, conn):
+            self.conn, self.statements = conn, []
+
+        def execute(self, sql):
+            self.statements.append(sql)
+            if "64MB" in sql:
+                raise duckdb.OutOfMemoryException("could not free up enough memory")
+            return self.conn.execute(sql)
+
+    conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    conn.execute("set memory_limit = '3GB'")
+    refusing = Refusing(conn)
+    release_memory(refusing)
+    assert "kept its memory" in caplog.text
+    assert f"set memory_limit = '{duckdb_memory_limit()}'" not in refusing.statements
+    assert conn.execute("select current_setting('memory_limit')").fetchone()[0] == "2.7 GiB"
