@@ -116,21 +116,18 @@ observations_scored as (
 
 survivors as (
 
-    select
-        contact_id,
-        attribute_name,
-        attribute_value,
-        row_number() over (
-            partition by contact_id, attribute_name
-            order by
-                case when rule = 'source_priority' then source_priority else 0 end,
-                case when rule = 'most_frequent' then value_frequency else 0 end desc,
-                occurred_at desc,
-                {{ binary_collation('record_id') }} desc,
-                {{ binary_collation('attribute_value') }}
-        ) as survivor_rank
-
-    from observations_scored
+    {{ top_row_per_group(
+        'observations_scored',
+        partition_by=['contact_id', 'attribute_name'],
+        order_by=[
+            "case when rule = 'source_priority' then source_priority else 0 end",
+            "case when rule = 'most_frequent' then value_frequency else 0 end desc",
+            'occurred_at desc',
+            binary_collation('record_id') ~ ' desc',
+            binary_collation('attribute_value'),
+        ],
+        columns=['attribute_value'],
+    ) }}
 
 ),
 
@@ -144,7 +141,6 @@ golden_attributes as (
         {% endfor %}
 
     from survivors
-    where survivor_rank = 1
     group by contact_id
 
 ),
