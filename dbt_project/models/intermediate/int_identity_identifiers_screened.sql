@@ -134,12 +134,18 @@ people_needed as (
 
 strongest_evidence as (
 
-    {{ top_row_per_group(
-        'people_needed',
-        partition_by=['identifier_key'],
-        order_by=['people_lower_bound desc', 'n_values desc', 'other_type', 'other_scope'],
-        columns=['other_type', 'n_values', 'max_per_contact', 'people_lower_bound'],
-    ) }}
+    select
+        people_needed.*,
+        row_number() over (
+            partition by people_needed.identifier_key
+            order by
+                people_needed.people_lower_bound desc,
+                people_needed.n_values desc,
+                people_needed.other_type,
+                people_needed.other_scope
+        ) as evidence_rank
+
+    from people_needed
 
 ),
 
@@ -180,6 +186,7 @@ final as (
         on identifiers.identifier_key = blocked.identifier_key
     left join strongest_evidence
         on identifiers.identifier_key = strongest_evidence.identifier_key
+        and strongest_evidence.evidence_rank = 1
     -- the records in scope also carry identifiers of other components: needed above, recomputed elsewhere
     where {{ in_identity_scope('identifiers.identifier_key') }}
 

@@ -29,28 +29,18 @@ record_identifiers as (
         parts.identifier_key,
         parts.component_key,
         parts.part_key,
-        parts.anchor_distance,
-        parts.id_priority
+        row_number() over (
+            partition by edges.record_id
+            order by
+                coalesce(parts.anchor_distance, 0),
+                parts.id_priority,
+                {{ binary_collation('parts.part_key') }},
+                {{ binary_collation('parts.identifier_key') }}
+        ) as preference
 
     from edges
     inner join parts
         on edges.identifier_key = parts.identifier_key
-
-),
-
-preferred as (
-
-    {{ top_row_per_group(
-        'record_identifiers',
-        partition_by=['record_id'],
-        order_by=[
-            'coalesce(anchor_distance, 0)',
-            'id_priority',
-            binary_collation('part_key'),
-            binary_collation('identifier_key'),
-        ],
-        columns=['occurred_at', 'identifier_key', 'component_key', 'part_key'],
-    ) }}
 
 ),
 
@@ -68,16 +58,17 @@ parts_touched as (
 final as (
 
     select
-        preferred.record_id,
-        preferred.occurred_at,
-        preferred.component_key,
-        preferred.part_key,
-        preferred.identifier_key as decided_by_identifier_key,
+        record_identifiers.record_id,
+        record_identifiers.occurred_at,
+        record_identifiers.component_key,
+        record_identifiers.part_key,
+        record_identifiers.identifier_key as decided_by_identifier_key,
         parts_touched.n_parts as n_parts_touched
 
-    from preferred
+    from record_identifiers
     inner join parts_touched
-        on preferred.record_id = parts_touched.record_id
+        on record_identifiers.record_id = parts_touched.record_id
+    where record_identifiers.preference = 1
 
 )
 
