@@ -39,9 +39,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The import CTE `edges`: int_identity_edges, on an incremental run only the records in scope (whole). -#}
+{#- The import CTE `edges`: int_identity_edges, on an incremental run only the records in scope (whole).
+    A full build reads the table where the CTE is used (cte_inlined: a model reading edges twice would copy all
+    of them otherwise); an incremental one computes its few records in scope once. -#}
 {% macro import_scoped_identity_edges() -%}
-edges as (
+edges as {{ cte_inlined() if not is_incremental() }} (
 
     select * from {{ ref('int_identity_edges') }}
     where {{ record_in_identity_scope('record_id') }}

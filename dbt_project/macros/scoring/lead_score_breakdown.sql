@@ -42,7 +42,7 @@ score_groups_config as (
 
 ){% if events %},
 
-score_rule_events as (
+score_rule_events as {{ cte_inlined() if scope is none }} (
 
     select * from {{ ref('lead_score_events') }}
     {%- if scope is not none %}
@@ -51,7 +51,7 @@ score_rule_events as (
 
 ),
 
-score_fit_observations as (
+score_fit_observations as {{ cte_inlined() if scope is none }} (
 
     select * from {{ ref('lead_fit_observations') }}
     {%- if scope is not none %}

@@ -45,16 +45,17 @@ blocked_patterns as (
 
 identifiers as (
 
+    -- an identifier key is its type and value, and a record carries it once (unique edge_key)
     select
         identifier_key,
-        id_type,
-        id_value,
-        count(distinct record_id) as n_records,
+        min(id_type) as id_type,
+        min(id_value) as id_value,
+        count(*) as n_records,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at
 
     from edges
-    group by identifier_key, id_type, id_value
+    group by identifier_key
 
 ),
 
@@ -89,7 +90,7 @@ blocked as (
 
 unblocked_edges as (
 
-    select edges.record_id, edges.identifier_key, edges.id_type, edges.id_value
+    select edges.record_id, edges.identifier_key
     from edges
     left join blocked
         on edges.identifier_key = blocked.identifier_key
@@ -97,21 +98,56 @@ unblocked_edges as (
 
 ),
 
-cooccurring as (
+identifier_limits as (
 
-    -- each identifier with every identifier on its records, itself included
-    select distinct
-        this_side.identifier_key,
-        other_side.id_type as other_type,
-        {{ identifier_limit_scope('identifier_types.limit_scope', 'other_side.id_value') }} as other_scope,
-        other_side.identifier_key as other_key,
+    -- what a per-contact limit counts for each identifier that may link: its type, its limit scope
+    select
+        identifiers.identifier_key,
+        identifiers.id_type,
+        {{ identifier_limit_scope('identifier_types.limit_scope', 'identifiers.id_value') }} as limit_scope,
         identifier_types.max_per_contact
 
-    from unblocked_edges as this_side
-    inner join unblocked_edges as other_side
-        on this_side.record_id = other_side.record_id
+    from identifiers
     inner join identifier_types
-        on other_side.id_type = identifier_types.id_type
+        on identifiers.id_type = identifier_types.id_type
+    left join blocked
+        on identifiers.identifier_key = blocked.identifier_key
+    where blocked.identifier_key is null
+
+),
+
+multi_identifier_records as (
+
+    select record_id
+    from unblocked_edges
+    group by record_id
+    having count(*) > 1
+
+),
+
+shared_record_edges as (
+
+    select unblocked_edges.record_id, unblocked_edges.identifier_key
+    from unblocked_edges
+    inner join multi_identifier_records
+        on unblocked_edges.record_id = multi_identifier_records.record_id
+
+),
+
+cooccurring as (
+
+    -- each identifier with every identifier on its records, itself included; pairs of two identifiers come
+    -- only from the records carrying more than one (at SF10, 16M pairs to deduplicate instead of 37M)
+    select identifier_key, identifier_key as other_key
+    from identifier_limits
+
+    union all
+
+    select distinct this_side.identifier_key, other_side.identifier_key as other_key
+    from shared_record_edges as this_side
+    inner join shared_record_edges as other_side
+        on this_side.record_id = other_side.record_id
+    where this_side.identifier_key <> other_side.identifier_key
 
 ),
 
@@ -119,16 +155,18 @@ people_needed as (
 
     -- n distinct values of a type where one person has at most max_per_contact: ceil(n / max) people
     select
-        identifier_key,
-        other_type,
-        other_scope,
+        cooccurring.identifier_key,
+        other.id_type as other_type,
+        other.limit_scope as other_scope,
         count(*) as n_values,
-        max(max_per_contact) as max_per_contact,
-        cast(floor((count(*) + max(max_per_contact) - 1) * 1.0 / max(max_per_contact)) as integer)
+        max(other.max_per_contact) as max_per_contact,
+        cast(floor((count(*) + max(other.max_per_contact) - 1) * 1.0 / max(other.max_per_contact)) as integer)
             as people_lower_bound
 
     from cooccurring
-    group by identifier_key, other_type, other_scope
+    inner join identifier_limits as other
+        on cooccurring.other_key = other.identifier_key
+    group by cooccurring.identifier_key, other.id_type, other.limit_scope
 
 ),
 

@@ -99,18 +99,37 @@ contact_identifier_counts as (
 
 ),
 
+value_frequencies as (
+
+    -- how often each value was observed, for the attributes that keep the most frequent one
+    select
+        attributes.contact_id,
+        attributes.attribute_name,
+        attributes.attribute_value,
+        count(*) as value_frequency
+
+    from attributes
+    inner join golden_record_rules
+        on attributes.attribute_name = golden_record_rules.attribute
+    where golden_record_rules.rule = 'most_frequent'
+    group by attributes.contact_id, attributes.attribute_name, attributes.attribute_value
+
+),
+
 observations_scored as (
 
     select
         attributes.*,
         golden_record_rules.rule,
-        count(*) over (
-            partition by attributes.contact_id, attributes.attribute_name, attributes.attribute_value
-        ) as value_frequency
+        coalesce(value_frequencies.value_frequency, 0) as value_frequency
 
     from attributes
     inner join golden_record_rules
         on attributes.attribute_name = golden_record_rules.attribute
+    left join value_frequencies
+        on attributes.contact_id = value_frequencies.contact_id
+        and attributes.attribute_name = value_frequencies.attribute_name
+        and attributes.attribute_value = value_frequencies.attribute_value
 
 ),
 
@@ -145,29 +164,51 @@ golden_attributes as (
 
 ),
 
-title_matches as (
+titles as (
 
-    -- the title of each contact against every seniority keyword; whole-word keywords match only between
-    -- separators, so 'cto' does not match 'director'
     select
-        golden_attributes.contact_id,
-        title_seniority.seniority,
-        row_number() over (
-            partition by golden_attributes.contact_id
-            order by title_seniority.priority desc, title_seniority.keyword
-        ) as match_rank
+        contact_id,
+        lower(title) as title_lower,
+        {{ dbt.concat(["' '", "translate(lower(title), '-/,&()|.', '        ')", "' '"]) }} as title_words
 
     from golden_attributes
-    inner join title_seniority
-        on (
-            title_seniority.whole_word
-            and {{ dbt.concat(["' '", "translate(lower(golden_attributes.title), '-/,&()|.', '        ')", "' '"]) }}
-                like {{ dbt.concat(["'% '", 'lower(title_seniority.keyword)', "' %'"]) }}
-        )
-        or (
-            not title_seniority.whole_word
-            and lower(golden_attributes.title) like {{ dbt.concat(["'%'", 'lower(title_seniority.keyword)', "'%'"]) }}
-        )
+    where title is not null
+
+),
+
+seniority_patterns as (
+
+    -- whole-word keywords match only between separators, so 'cto' does not match 'director'
+    select
+        seniority,
+        priority,
+        keyword,
+        whole_word,
+        case
+            when whole_word then {{ dbt.concat(["'% '", 'lower(keyword)', "' %'"]) }}
+            else {{ dbt.concat(["'%'", 'lower(keyword)', "'%'"]) }}
+        end as title_pattern
+
+    from title_seniority
+
+),
+
+title_matches as (
+
+    -- the title of each contact against every seniority keyword (titles and patterns prepared once: the
+    -- join compares every pair)
+    select
+        titles.contact_id,
+        seniority_patterns.seniority,
+        row_number() over (
+            partition by titles.contact_id
+            order by seniority_patterns.priority desc, seniority_patterns.keyword
+        ) as match_rank
+
+    from titles
+    inner join seniority_patterns
+        on case when seniority_patterns.whole_word then titles.title_words else titles.title_lower end
+            like seniority_patterns.title_pattern
 
 ),
 
