@@ -63,7 +63,17 @@ score_fit_observations as {{ cte_inlined() if scope is none }} (
 score_rule_events_sequenced as (
 
     -- a one-time rule counts the latest of the events sharing its occurrence key: an event counts at a time
-    -- from when it occurred until the next event of its key occurred (ties ordered by event_id)
+    -- from when it occurred until the next event of its key occurred (ties ordered by event_id). A repeatable
+    -- rule's key is the event itself, which nothing supersedes: those events (most) need no window
+    select
+        score_rule_events.*,
+        cast(null as {{ dbt.type_timestamp() }}) as superseded_at
+
+    from score_rule_events
+    where score_rule_events.frequency = 'repeatable'
+
+    union all
+
     select
         score_rule_events.*,
         lead(score_rule_events.occurred_at) over (
@@ -72,6 +82,7 @@ score_rule_events_sequenced as (
         ) as superseded_at
 
     from score_rule_events
+    where score_rule_events.frequency is null or score_rule_events.frequency <> 'repeatable'
 
 ),
 

@@ -27,28 +27,29 @@
 
 with
 
-records as (
+-- a full build reads these tables where they are used (cte_inlined); an incremental one keeps its scoped rows
+records as {{ cte_inlined() if not is_incremental() }} (
 
     select * from {{ ref('int_records_resolved') }}
     where {{ in_contacts_scope('contact_id') }}
 
 ),
 
-attributes as (
+attributes as {{ cte_inlined() if not is_incremental() }} (
 
     select * from {{ ref('int_contact_attributes_unioned') }}
     where {{ in_contacts_scope('contact_id') }}
 
 ),
 
-consent_events as (
+consent_events as {{ cte_inlined() if not is_incremental() }} (
 
     select * from {{ ref('int_contact_consent_events') }}
     where {{ in_contacts_scope('contact_id') }}
 
 ),
 
-assignments as (
+assignments as {{ cte_inlined() if not is_incremental() }} (
 
     select * from {{ ref('int_identity_assignments') }}
     where is_current
