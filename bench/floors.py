@@ -24,17 +24,26 @@ EDGES = "select record_id, identifier_key from intermediate.int_identity_edges"
 
 @stage("scan_floor_landing", order=5, kind="floor", modes=("full",))
 def scan_floor_landing(ctx: BenchContext) -> StageOutput:
-    """DuckDB scan and hash-aggregate of every landed file's lines."""
+    """DuckDB scan and hash-aggregate of every landed file's lines, the faster of two reads: the first may
+    read from disk, the second from the page cache, as the pipeline's ingest does when the landing is fresh."""
     files = sorted(
         str(p) for p in (ctx.home / "landing").rglob("*") if p.is_file() and p.suffix in TEXT_EXTENSIONS
     )
+    reads = []
     with duckdb.connect() as conn:
-        lines, distinct = conn.execute(
-            "select count(*), count(distinct line) from read_csv(?, columns = {'line': 'VARCHAR'}, "
-            "header = false, delim = chr(31), quote = '', escape = '', auto_detect = false)",
-            [files],
-        ).fetchone()
-    return StageOutput(rows=int(lines), metrics={"files": len(files), "distinct_lines": int(distinct)})
+        for _ in range(2):
+            started = time.perf_counter()
+            lines, distinct = conn.execute(
+                "select count(*), count(distinct line) from read_csv(?, columns = {'line': 'VARCHAR'}, "
+                "header = false, delim = chr(31), quote = '', escape = '', auto_detect = false)",
+                [files],
+            ).fetchone()
+            reads.append(time.perf_counter() - started)
+    return StageOutput(
+        rows=int(lines),
+        metrics={"files": len(files), "distinct_lines": int(distinct), "reads_seconds": [round(r, 2) for r in reads]},
+        seconds=min(reads),
+    )
 
 
 @stage("scan_floor_marts", order=41, kind="floor", modes=("full",))

@@ -47,6 +47,8 @@ class StageOutput:
     rows: int | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     skipped: str | None = None  # why the stage could not run here (e.g. the asset does not exist yet)
+    # the stage's seconds when it times its own work (a floor's best of two reads), else the whole run's
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)

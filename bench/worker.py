@@ -11,7 +11,12 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.registry import BenchContext, discover
+from bench.registry import BenchContext, StageOutput, discover
+
+
+def stage_result(output: StageOutput, elapsed: float) -> dict:
+    """The stage's record: its own timing when it took one (StageOutput.seconds), else the whole run's."""
+    return {**asdict(output), "seconds": elapsed if output.seconds is None else output.seconds}
 
 
 def main(argv: list[str]) -> None:
@@ -26,7 +31,7 @@ def main(argv: list[str]) -> None:
     started = time.perf_counter()
     try:
         output = stage.run(ctx)
-        result = {"seconds": time.perf_counter() - started, **asdict(output)}
+        result = stage_result(output, time.perf_counter() - started)
     except Exception:
         result = {"seconds": time.perf_counter() - started, "error": traceback.format_exc()}
     Path(result_path).write_text(json.dumps(result, default=str))

@@ -1,13 +1,16 @@
-"""The benchmark harness's pure parts: scale factors, chunked landing-file names, and the ratios it reports."""
+"""The benchmark harness: scale factors, chunked landing-file names, the ratios it reports, the landing floor
+and the stage timing the worker records."""
 
 from __future__ import annotations
 
 import pytest
 
 from bench.data import CHUNK_PEOPLE, SCALES, batch_first_chunk, chunk_file_name, parse_scale
+from bench.floors import scan_floor_landing
 from bench.measure import Measurement
-from bench.registry import Stage
+from bench.registry import BenchContext, Stage, StageOutput
 from bench.report import STITCHING_MODEL, render_markdown, summarize
+from bench.worker import stage_result
 
 
 @pytest.mark.parametrize(
@@ -96,3 +99,27 @@ def test_report_sums_target_stages_and_divides_by_floors_and_peers_measured_in_t
     }
     markdown = render_markdown(session, stages, full, incremental, summary)
     assert "5.00 (meets target 8.00)" in markdown and "0.11 (meets target 0.15)" in markdown
+
+
+def test_landing_floor_reports_the_faster_of_two_reads_and_counts_every_line(tmp_path):
+    landing = tmp_path / "landing" / "email"
+    landing.mkdir(parents=True)
+    (landing / "a.jsonl").write_text('{"x": 1}\n{"x": 2}\n{"x": 1}\n')
+    (landing / "b.csv").write_text("h\n1\n")
+    (landing / "skip.xlsx").write_bytes(b"not text")
+    ctx = BenchContext(home=tmp_path, scratch=tmp_path / "scratch", scale="t", people=1)
+
+    output = scan_floor_landing(ctx)
+
+    assert output.rows == 5
+    assert output.metrics["distinct_lines"] == 4
+    assert output.metrics["files"] == 2
+    assert len(output.metrics["reads_seconds"]) == 2
+    assert abs(output.seconds - min(output.metrics["reads_seconds"])) <= 0.005  # the reads are rounded
+
+
+def test_worker_keeps_the_stage_own_timing_when_it_took_one():
+    assert stage_result(StageOutput(rows=3), 12.5)["seconds"] == 12.5
+    timed = stage_result(StageOutput(rows=3, seconds=4.0, metrics={"reads_seconds": [9.0, 4.0]}), 12.5)
+    assert timed["seconds"] == 4.0
+    assert timed["rows"] == 3 and timed["metrics"] == {"reads_seconds": [9.0, 4.0]}
