@@ -69,12 +69,6 @@ wechat_events as (
 
 ),
 
-title_seniority as (
-
-    select * from {{ ref('title_seniority') }}
-
-),
-
 contact_activity as (
 
     select
@@ -165,51 +159,9 @@ golden_attributes as (
 
 ),
 
-titles as (
-
-    select
-        contact_id,
-        lower(title) as title_lower,
-        {{ dbt.concat(["' '", "translate(lower(title), '-/,&()|.', '        ')", "' '"]) }} as title_words
-
-    from golden_attributes
-    where title is not null
-
-),
-
-seniority_patterns as (
-
-    -- whole-word keywords match only between separators, so 'cto' does not match 'director'
-    select
-        seniority,
-        priority,
-        keyword,
-        whole_word,
-        case
-            when whole_word then {{ dbt.concat(["'% '", 'lower(keyword)', "' %'"]) }}
-            else {{ dbt.concat(["'%'", 'lower(keyword)', "'%'"]) }}
-        end as title_pattern
-
-    from title_seniority
-
-),
-
 title_matches as (
 
-    -- the title of each contact against every seniority keyword (titles and patterns prepared once: the
-    -- join compares every pair)
-    select
-        titles.contact_id,
-        seniority_patterns.seniority,
-        row_number() over (
-            partition by titles.contact_id
-            order by seniority_patterns.priority desc, seniority_patterns.keyword
-        ) as match_rank
-
-    from titles
-    inner join seniority_patterns
-        on case when seniority_patterns.whole_word then titles.title_words else titles.title_lower end
-            like seniority_patterns.title_pattern
+    {{ title_seniority_matches('golden_attributes', 'contact_id', 'title') }}
 
 ),
 

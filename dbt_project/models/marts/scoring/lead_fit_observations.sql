@@ -28,12 +28,6 @@ attributes as (
 
 ),
 
-title_seniority as (
-
-    select * from {{ ref('title_seniority') }}
-
-),
-
 regions as (
 
     select * from {{ ref('scoring_regions') }}
@@ -62,29 +56,18 @@ observed as (
 
 ),
 
+observed_titles as (
+
+    select record_id, attribute_value as title
+    from observed
+    where attribute = 'title'
+
+),
+
 title_matches as (
 
-    -- as in dim_contacts: the highest-priority keyword wins; whole-word keywords must stand alone
-    select
-        observed.record_id,
-        title_seniority.seniority,
-        row_number() over (
-            partition by observed.record_id
-            order by title_seniority.priority desc, title_seniority.keyword
-        ) as match_rank
-
-    from observed
-    inner join title_seniority
-        on (
-            title_seniority.whole_word
-            and {{ dbt.concat(["' '", "translate(observed.attribute_value, '-/,&()|.', '        ')", "' '"]) }}
-                like {{ dbt.concat(["'% '", 'lower(title_seniority.keyword)', "' %'"]) }}
-        )
-        or (
-            not title_seniority.whole_word
-            and observed.attribute_value like {{ dbt.concat(["'%'", 'lower(title_seniority.keyword)', "'%'"]) }}
-        )
-    where observed.attribute = 'title'
+    -- as in dim_contacts: the highest-priority keyword wins
+    {{ title_seniority_matches('observed_titles', 'record_id', 'title') }}
 
 ),
 
