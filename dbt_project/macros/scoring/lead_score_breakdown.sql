@@ -64,7 +64,7 @@ score_rule_events_sequenced as (
 
     -- a one-time rule counts the latest of the events sharing its occurrence key: an event counts at a time
     -- from when it occurred until the next event of its key occurred (ties ordered by event_id). A repeatable
-    -- rule's key is the event itself, which nothing supersedes: those events (most) need no window
+    -- rule's key is the event itself, which nothing supersedes: its events (half of them at SF10) need no window
     select
         score_rule_events.*,
         cast(null as {{ dbt.type_timestamp() }}) as superseded_at
