@@ -58,6 +58,8 @@ costs a few queries, not a few per file. Large enough to span several DuckDB row
 what DuckDB parallelises over."""
 SCAN_BATCH_ROWS = 16_384
 """Arrow batches handed to DuckDB: several per chunk, so its threads share the parsing."""
+HASH_THREADS = 2
+"""Landing files hashed at once when a load starts."""
 BATCH_BYTES = 512 << 20
 """Files committed together: a crash loses at most the batch in flight, and a rerun redoes it."""
 
@@ -191,7 +193,7 @@ def _pending_files(
     ).fetchall()
     known_content = {row[1] for row in log}
     latest = {row[0]: row for row in log}
-    pending: list[PendingFile] = []
+    candidates = []
     seen: set[Path] = set()
     for pattern in entity.files:
         folder = landing / entity.channel
@@ -205,7 +207,14 @@ def _pending_files(
                 report.files_skipped.append(str(path))
                 continue
             prefix_end = last[2] if last and pattern.format in APPENDABLE and last[2] < stat.st_size else None
-            full, prefix, prefix_lines = file_sha256(path, prefix_end)
+            candidates.append((path, pattern, stat, last, prefix_end))
+    # hashing releases the GIL: two threads read two files at once
+    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="hash_landing") as pool:
+        digests = pool.map(lambda c: file_sha256(c[0], c[4]), candidates)
+        pending: list[PendingFile] = []
+        for (path, pattern, stat, last, prefix_end), (full, prefix, prefix_lines) in zip(
+            candidates, digests, strict=True
+        ):
             if full in known_content:
                 report.files_skipped.append(str(path))
                 continue
@@ -280,7 +289,7 @@ def _load_batch(
     state = _BatchState(entity, batch_id, loaded_at, drift_columns(conn, entity), report)
     conn.execute("begin transaction")
     try:
-        for group in _chunk_groups(entity, batch):
+        for group in _read_ahead(_chunk_groups(entity, batch)):
             _load_chunk(conn, state, group)
         _log_files(conn, entity, batch, report.load_id, batch_id, loaded_at)
         conn.execute("commit")
@@ -353,27 +362,69 @@ def _chunk_groups(entity: Entity, batch: list[PendingFile]) -> Iterator[list[tup
         yield group
 
 
+CHUNK_TYPES = {
+    "_source_line": pa.int64(),
+    "_raw_text": pa.string_view(),
+    "_parse_error": pa.string(),
+    "_record": pa.string_view(),
+}
+"""The chunk's landed columns, one type for every reader (JSON Lines gives string views into the file's bytes;
+a string column becomes views of its own buffer, so no text is copied)."""
+
+
+def _read_ahead(groups: Iterator[list]) -> Iterator[list]:
+    """Yields the chunks of `groups`, reading the next one on a thread while the caller loads this one.
+
+    Reading is Python (parsing XML, cutting lines, hashing) and loading is DuckDB queries, which release the
+    GIL: the two overlap instead of taking turns. One chunk is read ahead, no more (memory)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read_landing") as pool:
+        ahead = pool.submit(next, groups, None)
+        while (group := ahead.result()) is not None:
+            ahead = pool.submit(next, groups, None)
+            yield group
+
+
 def _register_chunk(conn: duckdb.DuckDBPyConnection, entity: Entity, group: list) -> None:
+    """Registers the group's records as one Arrow table, `chunk`, in batches of SCAN_BATCH_ROWS.
+
+    One table, not one per file: DuckDB parallelises an Arrow scan over its batches, and a union of one small
+    table per file (a collector file holds a few thousand records) ran on one thread. The file's path and the
+    values its name carries are dictionary columns (a file number per record, the texts once)."""
     names = sorted(entity.name_field_names())
-    selects = []
+    files: dict[str, int] = {}
+    name_values: dict[str, list[str | None]] = {name: [] for name in names}
+    parts = []
     first_row = 0
-    for n, (item, table) in enumerate(group):
+    for item, table in group:
+        path = str(item.path)
+        if path not in files:
+            files[path] = len(files)
+            values = item.pattern.values_from_name(item.path.name)
+            for name in names:
+                name_values[name].append(values.get(name))
         # a row number across the chunk keys _x and _t back to the chunk (a file's line is not unique in every
         # format: a WeChat push file may hold several pushes on one line)
-        rows = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
+        columns = {column: table.column(column).cast(kind) for column, kind in CHUNK_TYPES.items()}
+        columns["_chunk_row"] = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
+        columns["_file_no"] = pa.array(np.full(table.num_rows, files[path], dtype=np.int32))
         first_row += table.num_rows
-        part = table.append_column("_chunk_row", rows)
-        conn.register(f"_chunk_part_{n}", pa.Table.from_batches(part.to_batches(SCAN_BATCH_ROWS)))
-        values = item.pattern.values_from_name(item.path.name)
-        extra = "".join(
-            f", {sqlv.literal(values.get(name))} as {sqlv.ident('_name_' + name)}" for name in names
-        )
-        selects.append(
-            f"select _chunk_row, {sqlv.literal(str(item.path))} as _source_file, _source_line,"
-            " _raw_text::varchar as _raw_text,"
-            f" _parse_error, _record::varchar as _record{extra} from _chunk_part_{n}"
-        )
-    conn.execute(f"create or replace temp view chunk as {' union all '.join(selects)}")
+        parts.append(pa.table(columns))
+    rows = pa.concat_tables(parts).combine_chunks() if len(parts) > 1 else parts[0]
+    indices = rows.column("_file_no").combine_chunks()
+    rows = rows.drop_columns(["_file_no"])
+    rows = rows.append_column("_source_file", pa.DictionaryArray.from_arrays(indices, pa.array(list(files))))
+    for name in names:
+        dictionary = pa.array(name_values[name], pa.string())
+        rows = rows.append_column(f"_name_{name}", pa.DictionaryArray.from_arrays(indices, dictionary))
+    conn.register("_chunk_rows", pa.Table.from_batches(rows.to_batches(SCAN_BATCH_ROWS)))
+    extra = "".join(
+        f", {sqlv.ident('_name_' + name)}::varchar as {sqlv.ident('_name_' + name)}" for name in names
+    )
+    conn.execute(
+        "create or replace temp view chunk as select _chunk_row, _source_file::varchar as _source_file,"
+        " _source_line, _raw_text::varchar as _raw_text, _parse_error, _record::varchar as _record"
+        f"{extra} from _chunk_rows"
+    )
 
 
 def _load_chunk(conn: duckdb.DuckDBPyConnection, state: _BatchState, group: list) -> None:
@@ -398,9 +449,8 @@ def _load_chunk(conn: duckdb.DuckDBPyConnection, state: _BatchState, group: list
         conn.execute(f"create or replace temp table _t as {sqlv.typed_sql(entity, specs)}")
         _write_rows(conn, state, specs, group)
     finally:
-        for n in range(len(group)):
-            conn.unregister(f"_chunk_part_{n}")
         conn.execute("drop view if exists chunk")
+        conn.unregister("_chunk_rows")
 
 
 def _evolve(conn: duckdb.DuckDBPyConnection, state: _BatchState) -> bool:

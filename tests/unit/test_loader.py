@@ -4,7 +4,7 @@ import shutil
 import duckdb
 import pytest
 
-from connectors.sources import loader, web_forms, webinars
+from connectors.sources import contact_lists, loader, web_forms, webinars
 from connectors.sources.loader import load_entity, row_accounting
 from orchestration.ingest.checks import ledger_mismatches, recount_mismatches
 
@@ -286,3 +286,49 @@ def test_a_table_failing_among_tables_loaded_at_once_leaves_nothing_and_the_othe
         assert _rows(conn, "select count(*) from raw.web_forms_submissions") == [(0,)]
         assert _rows(conn, "select count(*) from raw.email_events") == [(1,)]
         assert _rows(conn, "select source_table from raw._file_loads") == [("email_events",)]
+
+
+def test_files_pooled_into_one_chunk_keep_their_own_path_lines_and_name_values(conn, tmp_path):
+    """Many small files are validated as one Arrow table (DuckDB parallelises over its batches): each record still
+    carries its own file, line and file-name values, whatever text type its reader gave (a file with a line that
+    is not UTF-8 is decoded line by line into plain strings, the others are views of the file's bytes)."""
+    _write_forms(tmp_path, "a.jsonl", [GOOD | {"submission_id": f"a{n}"} for n in range(3)])
+    _write_forms(tmp_path, "b.jsonl", [GOOD | {"submission_id": "b0"}])
+    with (tmp_path / "web_forms" / "b.jsonl").open("ab") as handle:
+        handle.write(b'{"submission_id": "b\xff"}\n')
+    _write_forms(tmp_path, "c.jsonl", [GOOD | {"submission_id": "c0"}, GOOD | {"submission_id": "c1"}])
+    report = load_entity(conn, web_forms.SUBMISSIONS, tmp_path)
+    assert report.rows_in == 7 and report.rows_quarantined == 1
+    loaded = _rows(
+        conn,
+        "select split_part(_source_file, '/', -1), _source_line, submission_id "
+        "from raw.web_forms_submissions order by all",
+    )
+    assert loaded == [
+        ("a.jsonl", 1, "a0"), ("a.jsonl", 2, "a1"), ("a.jsonl", 3, "a2"),
+        ("b.jsonl", 1, "b0"), ("c.jsonl", 1, "c0"), ("c.jsonl", 2, "c1"),
+    ]  # fmt: skip
+    bad = _rows(
+        conn,
+        "select split_part(_source_file, '/', -1), _source_line, reason from quarantine.web_forms_submissions",
+    )
+    assert bad == [("b.jsonl", 2, "line is not valid UTF-8: byte 0xff at column 21")]
+
+
+def test_values_from_file_names_follow_their_own_file_within_a_chunk(conn, tmp_path):
+    folder = tmp_path / "contact_lists"
+    folder.mkdir()
+    (folder / "expo-shanghai.csv").write_text(
+        "姓名,手机号\n王伟,13800138001\n李娜,13800138002\n", encoding="utf-8"
+    )
+    (folder / "expo-beijing.csv").write_text("name,mobile\nZhang Wei,13800138003\n", encoding="utf-8")
+    load_entity(conn, contact_lists.CONTACTS, tmp_path)
+    rows = _rows(
+        conn,
+        "select list_id, name, phone_normalized from raw.contact_lists_contacts order by phone_normalized",
+    )
+    assert rows == [
+        ("expo-shanghai", "王伟", "+8613800138001"),
+        ("expo-shanghai", "李娜", "+8613800138002"),
+        ("expo-beijing", "Zhang Wei", "+8613800138003"),
+    ]
