@@ -53,10 +53,10 @@ def test_no_frame_at_all_is_an_error_that_names_the_table():
 
 
 def test_the_check_reads_a_result_in_chunks_and_an_empty_result_once(monkeypatch):
-    monkeypatch.setattr(checks, "CHUNK_VECTORS", 1)  # 2,048 rows per frame
+    monkeypatch.setattr(checks, "CHUNK_ROWS", 2048)
     conn = duckdb.connect()
-    conn.execute("select range as x from range(5000)")
-    assert [len(f) for f in checks._chunks(conn)] == [2048, 2048, 904]
-    conn.execute("select 1 as x where false")
-    frames = list(checks._chunks(conn))
+    frames = list(checks._chunks(conn.sql("select range as x from range(5000)")))
+    assert [len(f) for f in frames] == [2048, 2048, 904]
+    assert list(pd.concat(frames)["x"]) == list(range(5000))
+    frames = list(checks._chunks(conn.sql("select 1 as x where false")))
     assert len(frames) == 1 and frames[0].empty and list(frames[0].columns) == ["x"]
