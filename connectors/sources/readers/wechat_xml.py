@@ -6,7 +6,7 @@ Text between documents, an unterminated document, XML that does not parse, or a 
 (never sent by WeChat, refused against entity expansion attacks) is a record with a parse error.
 
 Most pushes are flat: child elements holding text or one CDATA section. Those are matched by one regular
-expression that finds the document's end and its elements at once (about four times faster than ElementTree);
+expression that finds the document's end and its elements at once (reading 148 SF10 push files: 3.58 -> 2.53 s);
 anything else (nested elements, attributes, entities, CR, characters XML forbids, a document the regular
 expression does not take) goes the general way: its end found by scanning, its text parsed by ElementTree. Both
 ways give the same documents and records (tests/unit/test_wechat_xml_reader.py).
