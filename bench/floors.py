@@ -59,7 +59,7 @@ def scan_floor_marts(ctx: BenchContext) -> StageOutput:
 
 def _read_edges(ctx: BenchContext):
     with duckdb.connect(str(ctx.warehouse), read_only=True) as conn:
-        return conn.execute(EDGES).to_arrow_table()
+        return conn.sql(EDGES).to_arrow_table()
 
 
 def _factorize(edges) -> tuple[np.ndarray, np.ndarray, int]:

@@ -233,7 +233,6 @@ bound_slack as (
 
 bound_timeline as (
 
-    -- at equal times the events come first: a candidate's bound counts the events of its own moment
     select
         contact_id, occurred_at as at_time, 0 as is_candidate,
         bound_step as engagement_step, decayed_step, 0 as fit_step
@@ -247,17 +246,34 @@ bound_timeline as (
 
 ),
 
+timeline_moments as (
+
+    -- one row per contact and moment, its steps added up: a candidate's bound counts the events of its own
+    -- moment, and the running sums below sort about half the rows (nearly every step falls on a candidate)
+    select
+        contact_id,
+        at_time,
+        max(is_candidate) as is_candidate,
+        sum(engagement_step) as engagement_step,
+        sum(decayed_step) as decayed_step,
+        sum(fit_step) as fit_step
+
+    from bound_timeline
+    group by contact_id, at_time
+
+),
+
 timeline_bounds as (
 
     select
         contact_id,
         at_time,
         is_candidate,
-        {{ running_sum('engagement_step', 'contact_id', 'at_time, is_candidate') }} as engagement_bound,
-        {{ running_sum('decayed_step', 'contact_id', 'at_time, is_candidate') }} as decayed_sum,
-        {{ running_sum('fit_step', 'contact_id', 'at_time, is_candidate') }} as fit_bound
+        {{ running_sum('engagement_step', 'contact_id', 'at_time') }} as engagement_bound,
+        {{ running_sum('decayed_step', 'contact_id', 'at_time') }} as decayed_sum,
+        {{ running_sum('fit_step', 'contact_id', 'at_time') }} as fit_bound
 
-    from bound_timeline
+    from timeline_moments
 
 ),
 
