@@ -409,7 +409,7 @@ def _register_chunk(conn: duckdb.DuckDBPyConnection, entity: Entity, group: list
         columns["_file_no"] = pa.array(np.full(table.num_rows, files[path], dtype=np.int32))
         first_row += table.num_rows
         parts.append(pa.table(columns))
-    rows = pa.concat_tables(parts).combine_chunks() if len(parts) > 1 else parts[0]
+    rows = pa.concat_tables(parts).combine_chunks()
     indices = rows.column("_file_no").combine_chunks()
     rows = rows.drop_columns(["_file_no"])
     rows = rows.append_column("_source_file", pa.DictionaryArray.from_arrays(indices, pa.array(list(files))))

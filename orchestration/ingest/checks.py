@@ -28,12 +28,13 @@ def _chunks(rows: duckdb.DuckDBPyRelation) -> Iterator[pd.DataFrame]:
     (DuckDB's own DataFrame fetch built Python strings first: 2.5 s for 2M rows against 0.7)."""
     reader = rows.to_arrow_reader(CHUNK_ROWS)
     pending: list[pa.RecordBatch] = []
-    yielded = False
+    pending_rows, yielded = 0, False
     for batch in reader:
         pending.append(batch)
-        if sum(b.num_rows for b in pending) >= CHUNK_ROWS:
+        pending_rows += batch.num_rows
+        if pending_rows >= CHUNK_ROWS:
             yield pa.Table.from_batches(pending, reader.schema).combine_chunks().to_pandas()
-            pending, yielded = [], True
+            pending, pending_rows, yielded = [], 0, True
     if pending or not yielded:
         yield pa.Table.from_batches(pending, reader.schema).combine_chunks().to_pandas()
 
