@@ -41,7 +41,11 @@ def scan_floor_landing(ctx: BenchContext) -> StageOutput:
             reads.append(time.perf_counter() - started)
     return StageOutput(
         rows=int(lines),
-        metrics={"files": len(files), "distinct_lines": int(distinct), "reads_seconds": [round(r, 2) for r in reads]},
+        metrics={
+            "files": len(files),
+            "distinct_lines": int(distinct),
+            "reads_seconds": [round(r, 2) for r in reads],
+        },
         seconds=min(reads),
     )
 

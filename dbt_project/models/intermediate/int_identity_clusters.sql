@@ -14,7 +14,7 @@
 
 with
 
-parts as (
+parts as {{ cte_inlined() if not is_incremental() }} (
 
     select * from {{ ref('int_identity_parts') }}
     where {{ in_identity_scope('identifier_key') }}
@@ -37,6 +37,15 @@ parts_with_records as (
 
 ),
 
+homeless_identifiers as (
+
+    -- identifiers whose part kept none of its records: the only ones that need a majority (few)
+    select identifier_key
+    from parts
+    where part_key not in (select part_key from parts_with_records)
+
+),
+
 records_by_part as (
 
     select
@@ -47,6 +56,7 @@ records_by_part as (
     from edges
     inner join record_parts
         on edges.record_id = record_parts.record_id
+    where edges.identifier_key in (select identifier_key from homeless_identifiers)
     group by edges.identifier_key, record_parts.part_key
 
 ),

@@ -24,7 +24,7 @@
 
 with
 
-score_rule_events as (
+score_rule_events as {{ cte_inlined() if not is_incremental() }} (
 
     select * from {{ ref('lead_score_events') }}
     where {{ in_scoring_contacts_scope('contact_id') }}
@@ -33,7 +33,21 @@ score_rule_events as (
 
 sequenced as (
 
-    -- as in lead_score_breakdown: an event of a one-time rule counts until the next of its key occurred
+    -- as in lead_score_breakdown: an event of a one-time rule counts until the next of its key occurred; a
+    -- repeatable rule's key is the event itself, which nothing supersedes (no window over those events)
+    select
+        contact_id,
+        rule_id,
+        occurred_at,
+        points,
+        half_life_days,
+        cast(null as {{ dbt.type_timestamp() }}) as superseded_at
+
+    from score_rule_events
+    where frequency = 'repeatable'
+
+    union all
+
     select
         contact_id,
         rule_id,
@@ -43,35 +57,50 @@ sequenced as (
         lead(occurred_at) over (
             partition by contact_id, rule_id, occurrence_key
             order by occurred_at, event_id
-        ) as superseded_at,
-        max(occurred_at) over (partition by contact_id, rule_id) as last_event_at
+        ) as superseded_at
 
     from score_rule_events
+    where frequency is null or frequency <> 'repeatable'
+
+),
+
+last_events as (
+
+    select
+        contact_id,
+        rule_id,
+        max(occurred_at) as last_event_at
+
+    from score_rule_events
+    group by contact_id, rule_id
 
 ),
 
 final as (
 
     select
-        {{ dbt.concat(['contact_id', "':'", 'rule_id']) }} as engagement_total_id,
-        contact_id,
-        rule_id,
+        {{ dbt.concat(['sequenced.contact_id', "':'", 'sequenced.rule_id']) }} as engagement_total_id,
+        sequenced.contact_id,
+        sequenced.rule_id,
         count(*) as n_events,
         sum(case when superseded_at is null then 1 else 0 end) as n_counted,
         sum(
             case
                 when superseded_at is null then points * {{ half_life_decay(
-                    days_between('occurred_at', 'last_event_at'), 'half_life_days'
+                    days_between('sequenced.occurred_at', 'last_events.last_event_at'), 'half_life_days'
                 ) }}
                 else 0
             end
         ) as points_at_last_event,
-        max(last_event_at) as last_event_at,
+        max(last_events.last_event_at) as last_event_at,
         max(half_life_days) as half_life_days,
         '{{ lead_scoring_version() }}' as scoring_version
 
     from sequenced
-    group by contact_id, rule_id
+    inner join last_events
+        on sequenced.contact_id = last_events.contact_id
+        and sequenced.rule_id = last_events.rule_id
+    group by sequenced.contact_id, sequenced.rule_id
 
 )
 

@@ -67,6 +67,20 @@ cluster_contacts as (
 
 ),
 
+part_contacts as (
+
+    -- parts to contacts first (a row per part), so the records take their contact in one join
+    select
+        part_clusters.part_key,
+        part_clusters.cluster_key,
+        cluster_contacts.contact_id
+
+    from part_clusters
+    left join cluster_contacts
+        on part_clusters.cluster_key = cluster_contacts.cluster_key
+
+),
+
 resolved as (
 
     select
@@ -74,20 +88,18 @@ resolved as (
         records.source,
         records.channel,
         records.occurred_at,
-        part_clusters.cluster_key,
-        case when cluster_contacts.contact_id is null then false else true end as is_identified,
+        part_contacts.cluster_key,
+        case when part_contacts.contact_id is null then false else true end as is_identified,
         coalesce(
-            cluster_contacts.contact_id,
+            part_contacts.contact_id,
             {{ dbt.concat(["'c_'", dbt.hash('records.record_id')]) }}
         ) as contact_id
 
     from records
     left join record_parts
         on records.record_id = record_parts.record_id
-    left join part_clusters
-        on record_parts.part_key = part_clusters.part_key
-    left join cluster_contacts
-        on part_clusters.cluster_key = cluster_contacts.cluster_key
+    left join part_contacts
+        on record_parts.part_key = part_contacts.part_key
 
 ),
 
