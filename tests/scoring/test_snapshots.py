@@ -147,3 +147,42 @@ def test_distinct_counts_as_bitstrings_equal_count_distinct(tmp_path, monkeypatc
     with duckdb.connect(str(path), read_only=True) as conn:
         assert code_ranges(conn, CUTOFF, DEFAULT_FEATURES).ranges == {}
     pdt.assert_frame_equal(_features(path)[reference.columns], reference)
+
+
+def test_fit_attributes_are_the_latest_observation_before_the_cutoff(tmp_path):
+    """A contact's fit attribute is its latest value before the cutoff (ties: the greatest record id, then the
+    greatest value), whether it was observed with one value or several."""
+    frames = tables(Synthetic(contacts=300, seed=5))
+    events = frames["fct_behaviors"]
+    # contacts in the snapshot whatever their fit: active before the cutoff, never a CRM lead
+    active = set(events.loc[events["occurred_at"] < CUTOFF, "contact_id"])
+    ids = sorted(active - set(frames["fct_crm_outcomes"]["contact_id"]))[:4]
+    assert len(ids) == 4
+    day = timedelta(days=1)
+    rows = [
+        # changed industry: the later value, not the smaller or the more frequent one
+        (ids[0], "a1", CUTOFF - 9 * day, "industry", "pharma"),
+        (ids[0], "a2", CUTOFF - 8 * day, "industry", "pharma"),
+        (ids[0], "a3", CUTOFF - 2 * day, "industry", "software"),
+        (ids[0], "a4", CUTOFF + day, "industry", "retail"),  # after the cutoff: unknown then
+        # two values observed at the same moment: the greater record id's
+        (ids[1], "b2", CUTOFF - 3 * day, "industry", "software"),
+        (ids[1], "b1", CUTOFF - 3 * day, "industry", "pharma"),
+        # one value, observed three times
+        (ids[2], "c1", CUTOFF - 7 * day, "company_size", "51-200"),
+        (ids[2], "c2", CUTOFF - 6 * day, "company_size", "51-200"),
+        (ids[2], "c3", CUTOFF - 5 * day, "company_size", "51-200"),
+        # observed only after the cutoff
+        (ids[3], "d1", CUTOFF + 2 * day, "industry", "pharma"),
+    ]
+    crafted = pd.DataFrame(
+        rows, columns=["contact_id", "record_id", "observed_at", "attribute", "attribute_value"]
+    )
+    crafted["observation_id"] = crafted["record_id"] + ":" + crafted["attribute"]
+    fit = frames["lead_fit_observations"]
+    frames["lead_fit_observations"] = pd.concat(
+        [fit[~fit["contact_id"].isin(ids)], crafted[fit.columns]], ignore_index=True
+    )
+    frame = _features(write(tmp_path / "warehouse.duckdb", frames)).set_index("contact_id")
+    assert frame.loc[ids, "industry"].tolist() == ["software", "software", "unknown", "unknown"]
+    assert frame.loc[ids, "company_size"].tolist() == ["unknown", "unknown", "51-200", "unknown"]
