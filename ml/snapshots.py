@@ -182,42 +182,17 @@ def snapshot_sql(
         from events
         group by contact_id
     ),
-    fit_observations as not materialized (
-        select contact_id, attribute, observed_at, record_id, attribute_value
-        from marts.lead_fit_observations
-        where observed_at < $cutoff
-    ),
-    fit_spreads as (
-        -- most contacts hold one value of an attribute (no column is null): that value is the latest
+    fit_latest as (
+        -- each attribute's latest value (ties: the greatest record id, then value; no column is null): an
+        -- aggregate, not a window, which would sort every observation
         select
             contact_id,
             attribute,
-            min(attribute_value) as only_value,
-            min(attribute_value) = max(attribute_value) as is_single_valued
-        from fit_observations
+            max({{'observed_at': observed_at, 'record_id': record_id, 'attribute_value': attribute_value}})
+                .attribute_value as attribute_value
+        from marts.lead_fit_observations
+        where observed_at < $cutoff
         group by contact_id, attribute
-    ),
-    fit_latest as (
-        select contact_id, attribute, only_value as attribute_value
-        from fit_spreads
-        where is_single_valued
-        union all
-        -- the others' latest value (ties: the greatest record id, then value): an aggregate, not a window,
-        -- which would sort every observation
-        select
-            fit_observations.contact_id,
-            fit_observations.attribute,
-            max({{
-                'observed_at': fit_observations.observed_at,
-                'record_id': fit_observations.record_id,
-                'attribute_value': fit_observations.attribute_value
-            }}).attribute_value as attribute_value
-        from fit_observations
-        inner join fit_spreads
-            on fit_observations.contact_id = fit_spreads.contact_id
-            and fit_observations.attribute = fit_spreads.attribute
-        where not fit_spreads.is_single_valued
-        group by fit_observations.contact_id, fit_observations.attribute
     ),
     fit as (
         select
