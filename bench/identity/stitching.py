@@ -61,9 +61,9 @@ def write_warehouse(path: Path, edges: pa.Table) -> None:
         conn.execute(
             """
             create or replace table intermediate.int_identity_edges as
-            select record_id || '|' || identifier_key as edge_key, record_id, 'bench' as source,
-                   timestamp '2026-11-01' as occurred_at, split_part(identifier_key, ':', 1) as id_type,
-                   split_part(identifier_key, ':', 2) as id_value, identifier_key
+            select record_id, 'bench' as source, timestamp '2026-11-01' as occurred_at,
+                   split_part(identifier_key, ':', 1) as id_type, split_part(identifier_key, ':', 2) as id_value,
+                   identifier_key
             from bench_edges
             """
         )

@@ -135,8 +135,11 @@ def builds(ingested_home, tmp_path_factory):
     _build(["run", "--select", PROBED.split(".")[1]], probe, workdir)
 
     with duckdb.connect(str(daily / "warehouse.duckdb")) as conn:
+        edges_first_run = _as_built_before_edge_keys_were_retired(conn)
         landed = _land_later(conn)
     _build(["build"], daily, workdir)
+    with duckdb.connect(str(daily / "warehouse.duckdb"), read_only=True) as conn:
+        edges_second_run = _edge_columns_and_runs(conn)
     with duckdb.connect(str(daily / "warehouse.duckdb")) as conn:
         _land_later(conn, "held_back_late", days=2)
     _build(["build"], daily, workdir)
@@ -162,7 +165,28 @@ def builds(ingested_home, tmp_path_factory):
         "third_run": third_run,
         "fourth_run": fourth_run,
         "erased": erased,
+        "edges_first_run": edges_first_run,
+        "edges_second_run": edges_second_run,
     }
+
+
+def _as_built_before_edge_keys_were_retired(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Gives int_identity_edges the edge_key column Yuchi wrote before 2026-12-07; returns its columns, and its
+    rows by the run that added them."""
+    conn.execute("alter table intermediate.int_identity_edges add column edge_key varchar")
+    conn.execute("update intermediate.int_identity_edges set edge_key = record_id || '|' || identifier_key")
+    return _edge_columns_and_runs(conn)
+
+
+def _edge_columns_and_runs(conn: duckdb.DuckDBPyConnection) -> tuple[set[str], dict]:
+    columns = conn.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = 'intermediate' and table_name = 'int_identity_edges'"
+    ).fetchall()
+    runs = conn.execute(
+        "select edged_at, count(*) from intermediate.int_identity_edges group by edged_at"
+    ).fetchall()
+    return {name for (name,) in columns}, dict(runs)
 
 
 def _erase_one_identifier_of_a_linked_contact(conn: duckdb.DuckDBPyConnection) -> list[str]:
@@ -205,6 +229,16 @@ def _last_run_figures(warehouse) -> dict:
                 conn.execute(f"select reason, count(*) from {STAGE_SCOPE} group by 1").fetchall()
             ),
             "contacts": conn.execute("select count(*) from marts.dim_contacts").fetchone()[0],
+            # records carrying a rescreened identifier, and of those the ones resolved again (for another reason)
+            "rescreened_records": conn.execute(
+                f"""
+                select count(distinct record_id), count(distinct record_id) filter (
+                    where record_id in (select record_id from intermediate.int_records_scope)
+                )
+                from intermediate.int_identity_edges
+                where identifier_key in (select identifier_key from {SCOPE} where reason = 'rescreened')
+                """
+            ).fetchone(),
         }
         figures["rewritten"], figures["kept"], figures["scope_not_rewritten"] = conn.execute(
             f"""
@@ -256,6 +290,18 @@ def test_daily_builds_end_as_a_full_refresh_would(builds):
     assert differences == {}, "\n".join(f"{t}:\n  " + "\n  ".join(d) for t, d in differences.items())
 
 
+def test_the_next_run_drops_a_column_an_earlier_version_wrote_and_appends(builds):
+    """int_identity_edges of the first build got the edge_key column of earlier versions: the second build
+    dropped it (its pre_hook) and appended to the table, which kept the first run's edges."""
+    columns_before, runs_before = builds["edges_first_run"]
+    columns, runs = builds["edges_second_run"]
+    assert "edge_key" in columns_before and "edge_key" not in columns, (columns_before, columns)
+    assert {"record_id", "identifier_key", "edged_at"} <= columns, columns
+    [(first_run, first_count)] = runs_before.items()
+    assert runs.get(first_run) == first_count, "the first run's edges were rebuilt, not kept"
+    assert len(runs) == 2, "the second run appended no edges"
+
+
 def test_the_daily_identity_run_recomputes_only_around_new_records(builds):
     """The third (small) run's scope holds the identifiers of the new records and whole components around them,
     a minority of the graph; the contact ids of every other identifier were left as the second run wrote them;
@@ -271,6 +317,16 @@ def test_the_daily_identity_run_recomputes_only_around_new_records(builds):
     assert run["scope_not_rewritten"] == 0, "identifiers in scope kept an earlier run's contact assignment"
     assert "everything" not in record_reasons and record_reasons.get("new", 0) > 0, record_reasons
     assert sum(record_reasons.values()) < run["records"] / 2, f"{record_reasons} of {run['records']} records"
+
+
+def test_identifiers_screened_shared_before_are_only_screened_again(builds):
+    """New records carried identifiers the second run had screened as shared or blocked: the third run screened
+    them again, and resolved again only those of their records that were in scope for another reason (the
+    new ones among them); the tables still equal a full refresh's (test_daily_builds_end_as_a_full_refresh_would)."""
+    run = builds["third_run"]
+    carrying, resolved_again = run["rescreened_records"]
+    assert run["reasons"].get("rescreened", 0) > 0, run["reasons"]
+    assert 0 < resolved_again < carrying, run["rescreened_records"]
 
 
 def test_the_daily_scoring_run_evaluates_stage_entries_only_where_they_can_change(builds):

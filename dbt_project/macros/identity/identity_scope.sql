@@ -10,6 +10,12 @@
     is_incremental() false, so the scope's ref inside these macros would be missed otherwise.
 -#}
 
+{#- A condition on int_identity_scope's `reason` column: the identifier may link differently after this run
+    (every reason but rescreened), so the records carrying it are recomputed. -#}
+{% macro graph_scope(reason) -%}
+    {{ reason }} <> 'rescreened'
+{%- endmacro %}
+
 {#- materialized= of the scoped identity models: incremental where rows can be deleted, table on Spark. -#}
 {% macro identity_scoped_materialization() -%}
     {{ return('table' if target.type == 'spark' else 'incremental') }}
@@ -25,14 +31,19 @@
 {%- endmacro %}
 
 {#- The same for a record id: records carrying an identifier in scope (they carry no identifier of another
-    component, so their whole rows can be recomputed). -#}
-{% macro record_in_identity_scope(column) -%}
+    component, so their whole rows can be recomputed). Identifiers only screened again (reason rescreened:
+    blocked or shared, they link nothing) put their records in scope only for the screening, which counts
+    them (rescreened=true). -#}
+{% macro record_in_identity_scope(column, rescreened=false) -%}
     {%- if is_incremental() -%}
     {{ column }} in (
         select scoped_edges.record_id
         from {{ ref('int_identity_edges') }} as scoped_edges
         inner join {{ ref('int_identity_scope') }} as scope
             on scoped_edges.identifier_key = scope.identifier_key
+        {%- if not rescreened %}
+        where {{ graph_scope('scope.reason') }}
+        {%- endif %}
     )
     {%- else -%}
     1 = 1
@@ -42,11 +53,11 @@
 {#- The import CTE `edges`: int_identity_edges, on an incremental run only the records in scope (whole).
     A full build reads the table where the CTE is used (cte_inlined: a model reading edges twice would copy all
     of them otherwise); an incremental one computes its few records in scope once. -#}
-{% macro import_scoped_identity_edges() -%}
+{% macro import_scoped_identity_edges(rescreened=false) -%}
 edges as {{ cte_inlined() if not is_incremental() }} (
 
     select * from {{ ref('int_identity_edges') }}
-    where {{ record_in_identity_scope('record_id') }}
+    where {{ record_in_identity_scope('record_id', rescreened) }}
 
 ),
 {%- endmacro %}

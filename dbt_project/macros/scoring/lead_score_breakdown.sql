@@ -62,27 +62,7 @@ score_fit_observations as {{ cte_inlined() if scope is none }} (
 
 score_rule_events_sequenced as (
 
-    -- a one-time rule counts the latest of the events sharing its occurrence key: an event counts at a time
-    -- from when it occurred until the next event of its key occurred (ties ordered by event_id). A repeatable
-    -- rule's key is the event itself, which nothing supersedes: its events (half of them at SF10) need no window
-    select
-        score_rule_events.*,
-        cast(null as {{ dbt.type_timestamp() }}) as superseded_at
-
-    from score_rule_events
-    where score_rule_events.frequency = 'repeatable'
-
-    union all
-
-    select
-        score_rule_events.*,
-        lead(score_rule_events.occurred_at) over (
-            partition by score_rule_events.contact_id, score_rule_events.rule_id, score_rule_events.occurrence_key
-            order by score_rule_events.occurred_at, score_rule_events.event_id
-        ) as superseded_at
-
-    from score_rule_events
-    where score_rule_events.frequency is null or score_rule_events.frequency <> 'repeatable'
+    {{ rule_events_superseded('score_rule_events', 'score_rule_events.*') }}
 
 ),
 
@@ -362,4 +342,29 @@ score_fit_sequenced as (
 {#- The exact decimal type of score points (sums of them stay exact on every engine). -#}
 {% macro score_points_type() -%}
     decimal(12, 2)
+{%- endmacro %}
+
+{#- The events of the CTE `events` (lead_score_events' rows; `columns` of them) with superseded_at: a one-time
+    rule counts the latest of the events sharing its occurrence key, so an event counts at a time from when it
+    occurred until the next event of its key occurred (ties ordered by event_id). A repeatable rule's key is the
+    event itself, which nothing supersedes: its events (half of them at SF10) need no window. -#}
+{% macro rule_events_superseded(events, columns) %}
+    select
+        {{ columns }},
+        cast(null as {{ dbt.type_timestamp() }}) as superseded_at
+
+    from {{ events }}
+    where {{ events }}.frequency = 'repeatable'
+
+    union all
+
+    select
+        {{ columns }},
+        lead({{ events }}.occurred_at) over (
+            partition by {{ events }}.contact_id, {{ events }}.rule_id, {{ events }}.occurrence_key
+            order by {{ events }}.occurred_at, {{ events }}.event_id
+        ) as superseded_at
+
+    from {{ events }}
+    where {{ events }}.frequency is null or {{ events }}.frequency <> 'repeatable'
 {%- endmacro %}

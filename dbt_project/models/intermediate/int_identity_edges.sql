@@ -6,12 +6,15 @@
     Incremental (append; a table on Spark): a run adds the records each staging model appended since (its
     loaded_at is later than the newest of that source here), and `edged_at` says which run added them, so
     int_identity_scope knows what is new to the graph. A record already here is never added twice (a deleted
-    person's newest records can lower that watermark).
+    person's newest records can lower that watermark): a record holds one value of each identifier type.
+    Warehouses built before 2026-12-07 carry an `edge_key` column (the record id and identifier key again,
+    read by nothing but its uniqueness test); the next run drops it.
 -#}
 {{ config(
     materialized=identity_scoped_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
+    pre_hook="{{ drop_retired_column('edge_key') }}",
 ) }}
 {%- set sources = staged_sources() | selectattr('identifiers') | list -%}
 {%- if is_incremental() and not relation_has_column(this, 'edged_at') -%}
@@ -59,7 +62,6 @@ observed as (
 final as (
 
     select
-        {{ dbt.concat(['record_id', "'|'", 'id_type', "':'", 'id_value']) }} as edge_key,
         record_id,
         source,
         occurred_at,

@@ -23,7 +23,7 @@
 
 with
 
-{{ import_scoped_identity_edges() }}
+{{ import_scoped_identity_edges(rescreened=true) }}
 
 identifier_types as (
 
@@ -45,7 +45,7 @@ blocked_patterns as (
 
 identifiers as (
 
-    -- an identifier key is its type and value, and a record carries it once (unique edge_key)
+    -- an identifier key is its type and value, and a record carries it once (one row per record and type)
     select
         identifier_key,
         min(id_type) as id_type,

@@ -4,11 +4,19 @@
 
       new           identifiers on edges added after the last run of int_identity_assignments (its newest
                     assigned_at; edges carry the run that added them, edged_at): their screening may change;
+      rescreened    of the new and the touched (below), the identifiers the previous run screened as blocked
+                    or shared: records added cannot make them link (a shared identifier's evidence only grows,
+                    blocked values are the seed's; an erasure deletes their screening, which makes them
+                    orphaned), so they are screened again and nothing else. Their other records are not
+                    touched, and the records carrying them are not recomputed for them (graph_scope()): a CRM
+                    id or a switchboard number shared by hundreds would otherwise put the components of all
+                    those people in scope;
       orphaned      identifiers without a screening, or linking without a component: an erasure deletes the
                     screening and the whole component of every identifier on an erased record
                     (connectors/destinations/erasure.py), and they are screened and linked again here from the
                     records that remain;
-      touched       every identifier on a record that carries one of the above: new links start from these;
+      touched       every identifier on a record that carries a new (not rescreened) or an orphaned one: new
+                    links start from these;
       components    the previous components (int_identity_components as it stands before this run) of the
                     touched identifiers: all of them may merge, split or change part;
       contacts      the previous components of the identifiers holding a contact id that one of the above
@@ -16,7 +24,8 @@
 
     A new component only holds identifiers of these: a record outside them carries no new identifier, so
     its identifiers link as before. When a run failed midway, the next one starts from the same last run and
-    recomputes the union (recomputing a row twice gives the same row).
+    recomputes the union (recomputing a row twice gives the same row). Changing the blocked_identifiers
+    seeds or var identity_shared_min_people takes a full refresh.
 
     Everything is in scope on a full refresh, on the first build, on Spark, and when the probabilistic tier is
     on (its links are trained on the whole graph). This model reads the two tables as the previous run left
@@ -61,6 +70,14 @@ previous_assignments as (
 
 ),
 
+previous_nonlinking as (
+
+    select identifier_key
+    from {{ previous_screened }}
+    where screen_status <> 'linking'
+
+),
+
 new_identifiers as (
 
     select distinct identifier_key
@@ -91,6 +108,7 @@ orphaned_identifiers as (
 changed_identifiers as (
 
     select identifier_key from new_identifiers
+    where identifier_key not in (select identifier_key from previous_nonlinking)
     union
     select identifier_key from orphaned_identifiers
 
@@ -114,20 +132,28 @@ touched_identifiers as (
 
 ),
 
+touched_linking as (
+
+    select identifier_key from touched_identifiers
+    where identifier_key not in (select identifier_key from previous_nonlinking)
+
+),
+
 touched_components as (
 
     select distinct previous_components.component_key
     from previous_components
-    inner join touched_identifiers
-        on previous_components.identifier_key = touched_identifiers.identifier_key
+    inner join touched_linking
+        on previous_components.identifier_key = touched_linking.identifier_key
 
 ),
 
 held_contacts as (
 
+    -- an identifier unlinked earlier may take its contact back; a rescreened one cannot
     select distinct previous_assignments.contact_id
     from previous_assignments
-    where previous_assignments.identifier_key in (select identifier_key from touched_identifiers)
+    where previous_assignments.identifier_key in (select identifier_key from touched_linking)
         or previous_assignments.identifier_key in (
             select previous_components.identifier_key
             from previous_components
@@ -176,14 +202,15 @@ scoped as (
 
 final as (
 
-    -- each identifier once, with the first reason in the order above
+    -- each identifier once, with the first reason in the order above (rescreened ones are new or touched)
     select
         identifier_key,
-        case min(reason_rank)
-            when 1 then 'new'
-            when 2 then 'orphaned'
-            when 3 then 'touched'
-            when 4 then 'components'
+        case
+            when identifier_key in (select identifier_key from previous_nonlinking) then 'rescreened'
+            when min(reason_rank) = 1 then 'new'
+            when min(reason_rank) = 2 then 'orphaned'
+            when min(reason_rank) = 3 then 'touched'
+            when min(reason_rank) = 4 then 'components'
             else 'contacts'
         end as reason
 

@@ -33,34 +33,12 @@ score_rule_events as {{ cte_inlined() if not is_incremental() }} (
 
 sequenced as (
 
-    -- as in lead_score_breakdown: an event of a one-time rule counts until the next of its key occurred; a
-    -- repeatable rule's key is the event itself, which nothing supersedes (no window over those events)
-    select
-        contact_id,
-        rule_id,
-        occurred_at,
-        points,
-        half_life_days,
-        cast(null as {{ dbt.type_timestamp() }}) as superseded_at
-
-    from score_rule_events
-    where frequency = 'repeatable'
-
-    union all
-
-    select
-        contact_id,
-        rule_id,
-        occurred_at,
-        points,
-        half_life_days,
-        lead(occurred_at) over (
-            partition by contact_id, rule_id, occurrence_key
-            order by occurred_at, event_id
-        ) as superseded_at
-
-    from score_rule_events
-    where frequency is null or frequency <> 'repeatable'
+    -- as in lead_score_breakdown
+    {{ rule_events_superseded(
+        'score_rule_events',
+        'score_rule_events.contact_id, score_rule_events.rule_id, score_rule_events.occurred_at, '
+        ~ 'score_rule_events.points, score_rule_events.half_life_days'
+    ) }}
 
 ),
 

@@ -1,9 +1,10 @@
 {#-
     The staged records a build must resolve again (macros/identity/identity_scope.sql): the records carrying an
-    identifier of int_identity_scope (their part, cluster or contact may change), and the records staged since
-    the last run of int_records_resolved (not in it yet, as that table stands before this run). The contacts of
-    these records are the contacts dim_contacts recomputes. Everything on a full refresh, the first build, and
-    wherever int_identity_scope holds everything.
+    identifier of int_identity_scope that may link differently (their part, cluster or contact may change; not
+    one only screened again), and the records staged since the last run of int_records_resolved (not in it
+    yet, as that table stands before this run). The contacts of these records are the contacts dim_contacts
+    recomputes. Everything on a full refresh, the first build, and wherever int_identity_scope holds
+    everything.
 -#}
 {%- set sources = staged_sources() -%}
 {%- set previous_resolved = none -%}
@@ -43,6 +44,7 @@ identity_scoped as (
     from {{ ref('int_identity_edges') }} as edges
     inner join {{ ref('int_identity_scope') }} as scope
         on edges.identifier_key = scope.identifier_key
+    where {{ graph_scope('scope.reason') }}
 
 ),
 
