@@ -392,3 +392,48 @@ def test_current_scores_from_kept_sums_equal_scores_from_every_event(builds, tmp
         )
     assert len(kept[1]) > 1000
     assert table_differences(kept, evaluated, built_after=builds["started"]) == []
+
+
+def test_scoped_data_tests_check_the_rows_the_daily_run_wrote(builds, tmp_path):
+    """After a daily run the uniqueness test of int_records_resolved checks the records that run resolved
+    (macros/scoped_tests.sql): a second row of one of them fails it; a second row of a record the run left as
+    an earlier one wrote it is not looked at, unless every row is checked (var test_every_row)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    warehouse = home / "warehouse.duckdb"
+    shutil.copy(builds["daily"] / "warehouse.duckdb", warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        inside, outside = conn.execute(
+            """
+            select
+                min(record_id) filter (where record_id in (select record_id from intermediate.int_records_scope)),
+                min(record_id) filter (where record_id not in (select record_id from intermediate.int_records_scope))
+            from intermediate.int_records_resolved
+            """
+        ).fetchone()
+    assert inside and outside
+
+    def unique_test(*options: str) -> dict[str, str]:
+        run = dbt(
+            ["test", "--select", "unique_int_records_resolved_record_id", *options],
+            "duckdb",
+            tmp_path,
+            {"YUCHI_HOME": str(home), "YUCHI_WAREHOUSE": None},
+        )
+        assert len(run.statuses) == 1, run.output[-3000:]
+        return run.statuses
+
+    def add_a_second_row_of(record_id: str) -> None:
+        with duckdb.connect(str(warehouse)) as conn:
+            conn.execute(
+                "insert into intermediate.int_records_resolved"
+                " select * from intermediate.int_records_resolved where record_id = ?",
+                [record_id],
+            )
+
+    assert set(unique_test().values()) == {"pass"}
+    add_a_second_row_of(outside)
+    assert set(unique_test().values()) == {"pass"}, "the scoped test looked at a row the run did not write"
+    assert set(unique_test("--vars", "{test_every_row: true}").values()) == {"fail"}
+    add_a_second_row_of(inside)
+    assert set(unique_test().values()) == {"fail"}, "a second row of a record the run resolved went unnoticed"

@@ -88,16 +88,6 @@ blocked as (
 
 ),
 
-unblocked_edges as (
-
-    select edges.record_id, edges.identifier_key
-    from edges
-    left join blocked
-        on edges.identifier_key = blocked.identifier_key
-    where blocked.identifier_key is null
-
-),
-
 identifier_limits as (
 
     -- what a per-contact limit counts for each identifier that may link: its type, its limit scope
@@ -113,6 +103,19 @@ identifier_limits as (
     left join blocked
         on identifiers.identifier_key = blocked.identifier_key
     where blocked.identifier_key is null
+
+),
+
+unblocked_edges as (
+
+    -- the edges of identifiers that may link (identifier_limits: not blocked; every type is a seed's, as the
+    -- relationships test of int_identity_edges holds). An inner join on the identifiers rather than an
+    -- anti-join on the blocked ones: DuckDB overestimates the blocked patterns' match (a LIKE join) and then
+    -- builds the anti-join's hash table on the 21M edges instead, which ran out of memory at SF10
+    select edges.record_id, edges.identifier_key
+    from edges
+    inner join identifier_limits
+        on edges.identifier_key = identifier_limits.identifier_key
 
 ),
 

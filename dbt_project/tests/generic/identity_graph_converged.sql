@@ -2,7 +2,9 @@
     Fails when label propagation stopped before the identity graph converged: a record whose linking
     identifiers sit in different components (an edge that still joins two component keys). Raise var
     identity_max_iterations when this fails. (That every linking identifier has a component is the
-    relationships test on int_identity_identifiers_screened.)
+    relationships test on int_identity_identifiers_screened.) On an incremental run only the records carrying an
+    identifier whose component was recomputed are looked at (macros/scoped_tests.sql), with all their
+    identifiers: one in a component the run did not recompute counts.
 -#}
 {% test identity_graph_converged(model, edges) %}
 
@@ -11,6 +13,10 @@ with
 edges as (
 
     select * from {{ edges }}
+    {%- set scoped = scoped_test_condition('__identity_scope_records__') %}
+    {%- if scoped %}
+    where {{ scoped }}
+    {%- endif %}
 
 ),
 
