@@ -34,6 +34,10 @@ record_parts as (
 parts_with_records as (
 
     select distinct part_key from record_parts
+    {%- if is_incremental() %}
+    -- the parts of the identifiers in scope only (a daily run: 15M record parts for a few thousand parts)
+    where part_key in (select part_key from parts)
+    {%- endif %}
 
 ),
 
