@@ -56,7 +56,17 @@ KEEP_TABLES = {
     ("activation", "erasure_acknowledgements"),
     ("raw", "_file_loads"),
 }
-SCRUBBED_SCHEMAS = ("raw", "quarantine", "staging", "intermediate", "marts", "segments", "activation", "main")
+SCRUBBED_SCHEMAS = (
+    "raw",
+    "quarantine",
+    "staging",
+    "intermediate",
+    "marts",
+    "segments",
+    "activation",
+    "main",
+    "ml",
+)
 PLAIN_IDENTIFIER_COLUMNS = ("email", "phone", "wechat_openid", "wechat_unionid", "crm_id", "anonymous_id")
 NORMALISERS = {
     "email": identifiers.normalize_email,

@@ -6,8 +6,9 @@ import dagster as dg
 import pandas as pd
 
 from ml import registry
+from ml.feature_state import current_snapshot
 from ml.scoring import score
-from ml.snapshots import data_end, refused_contacts, snapshot
+from ml.snapshots import data_end, refused_contacts
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, table_preview
 from orchestration.scoring.propensity_model import INPUTS, MODEL
 
@@ -52,7 +53,8 @@ def with_statuses(
 
 @dg.asset(
     key=PREDICTED,
-    deps=[MODEL, *INPUTS],
+    # int_lead_fit_current: the fit attributes as they stand, read instead of ranking every observation
+    deps=[MODEL, *INPUTS, dg.AssetKey(["intermediate", "int_lead_fit_current"])],
     group_name="ml",
     kinds={"duckdb"},
     pool=WAREHOUSE_POOL,
@@ -65,6 +67,9 @@ def predicted_lead_scores(
     """Scores every contact with the champion model: probability of an opportunity within the model's horizon,
     percentile and the top three reasons in words.
 
+    The behaviour features are carried on from the previous run (ml.feature_state): only the contacts whose
+    events changed, or crossed a window's edge, are aggregated again.
+
     One row per contact; contacts who refused automated decisions (PIPL art. 24) get no score, nor do
     contacts already in an opportunity (sales own them). score_status says which.
     """
@@ -73,13 +78,19 @@ def predicted_lead_scores(
     except FileNotFoundError as exc:
         context.log.warning(f"{exc}; no contact is scored")
         bundle = None
-    with warehouse.connect(read_only=True) as conn:
+    with warehouse.connect() as conn:
         contacts = conn.execute("select contact_id from marts.dim_contacts order by contact_id").df()[
             "contact_id"
         ]
         refused = refused_contacts(conn)
         as_of = data_end(conn) + timedelta(microseconds=1)
-        frame = snapshot(conn, as_of, bundle.features) if bundle else pd.DataFrame()
+        frame, features = current_snapshot(conn, as_of, bundle.features) if bundle else (pd.DataFrame(), None)
+    if features:
+        context.log.info(
+            f"behaviour features as of {as_of}: "
+            + (f"computed for every contact ({features.rebuilt})" if features.rebuilt else "carried on")
+            + f"; {features.recomputed} computed, {features.kept} kept, {features.dropped} dropped"
+        )
     scored = (
         score(bundle, frame)
         if bundle
@@ -107,6 +118,9 @@ def predicted_lead_scores(
             "not_scored": dg.MetadataValue.json({k: int(v) for k, v in statuses.items() if k != "scored"}),
             "expected_opportunities": dg.MetadataValue.float(float(result["probability"].fillna(0).sum())),
             "scored_as_of": as_of.isoformat(),
+            "features_computed": features.recomputed if features else 0,
+            "features_kept": features.kept if features else 0,
+            "features_rebuilt": features.rebuilt if features else None,
             "top_scored": preview,
         }
     )

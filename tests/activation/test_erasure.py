@@ -67,6 +67,10 @@ def loaded(tmp_path):
     conn.execute(
         "create table marts.dim_contacts as select * from (values ('c_ann', 'ann@example.cn'), ('c_ben', 'ben@example.cn')) t(contact_id, email)"
     )
+    conn.execute("create schema ml")  # the behaviour features kept between scoring runs (ml.feature_state)
+    conn.execute(
+        "create table ml.behaviour_features as select * from (values ('c_ann', 3), ('c_ben', 1)) t(contact_id, n_events)"
+    )
     ledger = Ledger(conn, "hubspot")
     changes = {
         k: Change(k, Action.CREATE, {"email": e}, "h", f"key_{k}")
@@ -105,13 +109,15 @@ def test_erasure_removes_the_person_from_raw_quarantine_marts_and_ledgers_and_ke
     left = {
         table: conn.execute(f"select count(*) from {table}").fetchone()[0]
         for table in ("raw.web_forms_submissions", "quarantine.web_forms_submissions", "marts.dim_contacts",
-                      "marts.contact_identifiers", "activation.sync_ledger", "activation.sync_state")
+                      "marts.contact_identifiers", "activation.sync_ledger", "activation.sync_state",
+                      "ml.behaviour_features")
     }  # fmt: skip
     request = conn.execute(
         "select status, identifiers_json, len(identifier_hashes) from activation.erasure_requests"
     ).fetchone()
     assert left == {"raw.web_forms_submissions": 1, "quarantine.web_forms_submissions": 0, "marts.dim_contacts": 1,
-                    "marts.contact_identifiers": 1, "activation.sync_ledger": 1, "activation.sync_state": 1}  # fmt: skip
+                    "marts.contact_identifiers": 1, "activation.sync_ledger": 1, "activation.sync_state": 1,
+                    "ml.behaviour_features": 1}  # fmt: skip
     assert request == ("completed", None, 3)  # two identifiers and the contact id, hashed; nothing in clear
     dumped = conn.execute("select * from activation.erased_identifiers").fetchall()
     assert "ann@example.cn" not in repr(dumped) and erasure.key_hash("email:ann@example.cn") in repr(dumped)

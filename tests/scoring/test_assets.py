@@ -45,6 +45,24 @@ def test_model_report_and_scores_with_no_score_for_who_refused_automated_decisio
     )
     scored = [r for r in rows if r[0] == "scored"]
     assert len(scored) > 0.8 * contacts and all(r[2] is not None and r[3] for r in scored)
+    first = result.asset_materializations_for_node("marts__predicted_lead_scores")[0].metadata
+    assert first["features_rebuilt"].value == "no state" and first["features_computed"].value > 1000
+
+    # the next run carries the behaviour features on: nothing changed, nothing is aggregated again
+    again = dg.materialize(
+        [predicted_lead_scores],
+        resources={"warehouse": WarehouseResource(home=str(consenting_home))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    metadata = again.asset_materializations_for_node("marts__predicted_lead_scores")[0].metadata
+    assert metadata["features_rebuilt"].value is None and metadata["features_computed"].value == 0
+    assert metadata["features_kept"].value == first["features_computed"].value
+    with duckdb.connect(str(consenting_home / "warehouse.duckdb"), read_only=True) as conn:
+        rescored = conn.execute(
+            "select p.score_status, c.refused_automated_decisions, p.probability, p.model_version "
+            "from marts.predicted_lead_scores p join marts.dim_contacts c using (contact_id)"
+        ).fetchall()
+    assert sorted(rescored, key=repr) == sorted(rows, key=repr)
 
 
 def test_too_little_data_is_refused_with_the_reason_and_leaves_scores_unmodelled(tmp_path, monkeypatch):

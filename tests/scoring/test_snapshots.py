@@ -10,7 +10,7 @@ import pandas as pd
 import pandas.testing as pdt
 
 from ml.features import DEFAULT_FEATURES
-from ml.snapshots import LABEL, code_ranges, refusal_available, snapshot, snapshot_sql, tidy
+from ml.snapshots import LABEL, code_ranges, fetch, refusal_available, snapshot, snapshot_sql
 from tests.scoring.synthetic_warehouse import Synthetic, tables, write
 
 CUTOFF = datetime(2026, 9, 1)
@@ -111,7 +111,7 @@ def _reference(path, cutoff) -> pd.DataFrame:
     with duckdb.connect(str(path), read_only=True) as conn:
         sql = snapshot_sql(DEFAULT_FEATURES, with_label=False, exclude_refused=refusal_available(conn))
         assert "bitstring_agg" not in sql
-        return tidy(conn.execute(sql, {"cutoff": cutoff}).df(), DEFAULT_FEATURES, cutoff)
+        return fetch(conn, sql, {"cutoff": cutoff}, cutoff)
 
 
 def test_distinct_counts_as_bitstrings_equal_count_distinct(tmp_path, monkeypatch):
