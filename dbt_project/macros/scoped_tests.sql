@@ -41,13 +41,10 @@
         {{ return((column or 'identifier_key') ~ ' in (select identifier_key from '
             ~ model_relation('int_identity_scope') ~ ')') }}
     {%- elif name == '__identity_scope_records__' -%}
-        {{ return((column or 'record_id') ~ ' in (select scoped_edges.record_id from '
-            ~ model_relation('int_identity_edges') ~ ' as scoped_edges inner join '
-            ~ model_relation('int_identity_scope') ~ ' as scope on scoped_edges.identifier_key = scope.identifier_key'
-            ~ ' where ' ~ graph_scope('scope.reason') ~ ')') }}
+        {{ return(record_of_scope(column or 'record_id', model_relation('int_identity_edges'),
+            model_relation('int_identity_scope'))) }}
     {%- elif name == '__records_scope__' -%}
-        {{ return((column or 'record_id') ~ ' in (select record_id from '
-            ~ model_relation('int_records_scope') ~ ')') }}
+        {{ return(record_in(column or 'record_id', model_relation('int_records_scope'))) }}
     {%- elif name == '__edges_this_run__' -%}
         {%- set edges = model_relation('int_identity_edges') -%}
         {{ return('record_id in (select record_id from ' ~ edges ~ ' where edged_at = (select max(edged_at) from '

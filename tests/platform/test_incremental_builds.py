@@ -170,7 +170,7 @@ def builds(ingested_home, tmp_path_factory):
     }
 
 
-def _as_built_before_edge_keys_were_retired(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+def _as_built_before_edge_keys_were_retired(conn: duckdb.DuckDBPyConnection) -> tuple[set[str], dict]:
     """Gives int_identity_edges the edge_key column Yuchi wrote before 2026-12-07; returns its columns, and its
     rows by the run that added them."""
     conn.execute("alter table intermediate.int_identity_edges add column edge_key varchar")

@@ -36,18 +36,23 @@
     them (rescreened=true). -#}
 {% macro record_in_identity_scope(column, rescreened=false) -%}
     {%- if is_incremental() -%}
+    {{ record_of_scope(column, ref('int_identity_edges'), ref('int_identity_scope'), rescreened) }}
+    {%- else -%}
+    1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The condition itself, on the relations given: the models' (ref) or a test's (macros/scoped_tests.sql). -#}
+{% macro record_of_scope(column, edges, scope, rescreened=false) -%}
     {{ column }} in (
         select scoped_edges.record_id
-        from {{ ref('int_identity_edges') }} as scoped_edges
-        inner join {{ ref('int_identity_scope') }} as scope
+        from {{ edges }} as scoped_edges
+        inner join {{ scope }} as scope
             on scoped_edges.identifier_key = scope.identifier_key
         {%- if not rescreened %}
         where {{ graph_scope('scope.reason') }}
         {%- endif %}
     )
-    {%- else -%}
-    1 = 1
-    {%- endif -%}
 {%- endmacro %}
 
 {#- The import CTE `edges`: int_identity_edges, on an incremental run only the records in scope (whole).
@@ -65,10 +70,15 @@ edges as {{ cte_inlined() if not is_incremental() }} (
 {#- A condition on `column` (a staged record id): in int_records_scope on an incremental run. -#}
 {% macro in_records_scope(column) -%}
     {%- if is_incremental() -%}
-    {{ column }} in (select record_id from {{ ref('int_records_scope') }})
+    {{ record_in(column, ref('int_records_scope')) }}
     {%- else -%}
     1 = 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- `column` among the record ids of `records` (int_records_scope: a ref, or a test's relation by name). -#}
+{% macro record_in(column, records) -%}
+    {{ column }} in (select record_id from {{ records }})
 {%- endmacro %}
 
 {#- A condition on `column` (a contact id): a contact one of the records in int_records_scope now resolves
