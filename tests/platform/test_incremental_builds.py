@@ -394,28 +394,42 @@ def test_current_scores_from_kept_sums_equal_scores_from_every_event(builds, tmp
     assert table_differences(kept, evaluated, built_after=builds["started"]) == []
 
 
-def test_scoped_data_tests_check_the_rows_the_daily_run_wrote(builds, tmp_path):
-    """After a daily run the uniqueness test of int_records_resolved checks the records that run resolved
-    (macros/scoped_tests.sql): a second row of one of them fails it; a second row of a record the run left as
-    an earlier one wrote it is not looked at, unless every row is checked (var test_every_row)."""
+IN_RECORDS_SCOPE = "{} in (select record_id from intermediate.int_records_scope)"
+CONTACT_IN_SCOPE = (
+    "contact_id in (select contact_id from intermediate.int_records_resolved where "
+    + IN_RECORDS_SCOPE.format("record_id")
+    + ")"
+)
+
+
+@pytest.mark.parametrize(
+    ("test", "table", "key", "in_scope"),
+    [
+        ("unique_int_records_resolved_record_id", "intermediate.int_records_resolved", "record_id",
+         IN_RECORDS_SCOPE.format("record_id")),
+        ("unique_lead_score_events_score_event_id", "marts.lead_score_events", "score_event_id",
+         IN_RECORDS_SCOPE.format("event_id")),
+        ("unique_int_lead_fit_current_fit_current_id", "intermediate.int_lead_fit_current", "fit_current_id",
+         CONTACT_IN_SCOPE),
+    ],
+)  # fmt: skip
+def test_scoped_data_tests_check_the_rows_the_daily_run_wrote(builds, tmp_path, test, table, key, in_scope):
+    """After a daily run a scoped uniqueness test checks the rows of the records (or contacts) that run
+    resolved (macros/scoped_tests.sql): a second row of one of them fails it; a second row the run left as an
+    earlier one wrote it is not looked at, unless every row is checked (var test_every_row)."""
     home = tmp_path / "home"
     home.mkdir()
     warehouse = home / "warehouse.duckdb"
     shutil.copy(builds["daily"] / "warehouse.duckdb", warehouse)
     with duckdb.connect(str(warehouse)) as conn:
         inside, outside = conn.execute(
-            """
-            select
-                min(record_id) filter (where record_id in (select record_id from intermediate.int_records_scope)),
-                min(record_id) filter (where record_id not in (select record_id from intermediate.int_records_scope))
-            from intermediate.int_records_resolved
-            """
+            f"select min({key}) filter (where {in_scope}), min({key}) filter (where not ({in_scope})) from {table}"
         ).fetchone()
     assert inside and outside
 
     def unique_test(*options: str) -> dict[str, str]:
         run = dbt(
-            ["test", "--select", "unique_int_records_resolved_record_id", *options],
+            ["test", "--select", test, *options],
             "duckdb",
             tmp_path,
             {"YUCHI_HOME": str(home), "YUCHI_WAREHOUSE": None},
@@ -423,13 +437,9 @@ def test_scoped_data_tests_check_the_rows_the_daily_run_wrote(builds, tmp_path):
         assert len(run.statuses) == 1, run.output[-3000:]
         return run.statuses
 
-    def add_a_second_row_of(record_id: str) -> None:
+    def add_a_second_row_of(value: str) -> None:
         with duckdb.connect(str(warehouse)) as conn:
-            conn.execute(
-                "insert into intermediate.int_records_resolved"
-                " select * from intermediate.int_records_resolved where record_id = ?",
-                [record_id],
-            )
+            conn.execute(f"insert into {table} select * from {table} where {key} = ?", [value])
 
     assert set(unique_test().values()) == {"pass"}
     add_a_second_row_of(outside)

@@ -85,13 +85,18 @@ edges as {{ cte_inlined() if not is_incremental() }} (
     to (read after int_records_resolved was rebuilt), on an incremental run. -#}
 {% macro in_contacts_scope(column) -%}
     {%- if is_incremental() -%}
-    {{ column }} in (
-        select contact_id from {{ ref('int_records_resolved') }}
-        where record_id in (select record_id from {{ ref('int_records_scope') }})
-    )
+    {{ contact_of_records(column, ref('int_records_resolved'), ref('int_records_scope')) }}
     {%- else -%}
     1 = 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- The condition itself, on the relations given: the models' (ref) or a test's (macros/scoped_tests.sql). -#}
+{% macro contact_of_records(column, resolved, records) -%}
+    {{ column }} in (
+        select contact_id from {{ resolved }}
+        where {{ record_in('record_id', records) }}
+    )
 {%- endmacro %}
 
 {#- pre_hook of a scoped model: removes the rows about to be recomputed (no-op when not incremental).
