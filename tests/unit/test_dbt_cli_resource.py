@@ -1,14 +1,17 @@
 """YuchiDbtCliResource skips `dbt --version` and the dbt adapter and still runs dbt; it overrides private
 members of DbtCliResource, so a dagster-dbt release that renames them must fail here, not silently cost time."""
 
+import collections
 import functools
 import inspect
+import json
 import subprocess
 
 import dagster_dbt.core.resource as dbt_resource_module
 from dagster_dbt import DbtCliResource
 
 from orchestration.definitions import defs
+from orchestration.transform.assets import DbtBuildConfig, build_args
 from orchestration.transform.cli import YuchiDbtCliResource
 from orchestration.transform.project import dbt_executable, dbt_project
 
@@ -66,3 +69,28 @@ def test_the_plain_resource_would_have_asked(monkeypatch):
     )
     assert DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())._cli_version.major == 1
     assert calls and calls[0][1:] == ["--version"]
+
+
+def _listed_types(tmp_path, config: DbtBuildConfig) -> dict[str, int]:
+    """The resource types `dbt list` selects with a run's build arguments (Dagster's selection aside)."""
+    resource = YuchiDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+    invocation = resource.cli(
+        ["list", *build_args(config)[1:], "--output", "json", "--output-keys", "resource_type"],
+        target_path=tmp_path / "t",
+    )
+    types = [
+        json.loads(event.raw_event["info"]["msg"])["resource_type"]
+        for event in invocation.stream_raw_events()
+        if event.raw_event["info"]["name"] in ("ListCmdOut", "PrintEvent")
+    ]
+    assert invocation.is_successful()
+    return dict(collections.Counter(types))
+
+
+def test_runs_leave_the_unit_tests_out_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("YUCHI_HOME", str(tmp_path))
+    monkeypatch.delenv("YUCHI_WAREHOUSE", raising=False)
+    production = _listed_types(tmp_path, DbtBuildConfig())
+    asked = _listed_types(tmp_path, DbtBuildConfig(unit_tests=True))
+    assert "unit_test" not in production and asked["unit_test"] > 20
+    assert {k: v for k, v in asked.items() if k != "unit_test"} == production and production["model"] > 40
