@@ -1,24 +1,37 @@
 {#- One row per linking identifier with its stable contact: what destinations match on and hash. Blocked and
-    shared values belong to nobody and are not here (int_identity_identifiers_screened lists them). -#}
+    shared values belong to nobody and are not here (int_identity_identifiers_screened lists them).
+
+    Incremental like the identity models it joins: a daily run rewrites the identifiers of int_identity_scope,
+    the only ones whose assignment, screening or cluster the run can change (an identifier that stopped
+    linking is in scope as orphaned, and is deleted). -#}
+{{ config(
+    materialized=identity_scoped_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_identity_scope('identifier_key') }}",
+) }}
+-- depends_on: {{ ref('int_identity_scope') }}
 
 with
 
 assignments as (
 
     select * from {{ ref('int_identity_assignments') }}
-    where is_current
+    where is_current and {{ in_identity_scope('identifier_key') }}
 
 ),
 
 screened as (
 
     select * from {{ ref('int_identity_identifiers_screened') }}
+    where {{ in_identity_scope('identifier_key') }}
 
 ),
 
 clusters as (
 
     select * from {{ ref('int_identity_clusters') }}
+    where {{ in_identity_scope('identifier_key') }}
 
 ),
 
