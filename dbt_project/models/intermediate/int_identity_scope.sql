@@ -44,7 +44,9 @@
 
 with
 
-edges as (
+-- read where used (4 scans of 21.5M edges at SF10) rather than copied once: for a daily run's scope on the
+-- SF10 warehouse the copy held 6.0 GB of buffers against 2.5 inlined, and took 4.9-5.1 s against 4.1-4.2
+edges as {{ cte_inlined() }} (
 
     select * from {{ ref('int_identity_edges') }}
 
