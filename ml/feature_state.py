@@ -107,12 +107,19 @@ class Refresh:
     dropped: int
 
 
-def _previous(conn: duckdb.DuckDBPyConnection) -> tuple[datetime, str] | None:
-    exists = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name in (?, ?)",
-        [SCHEMA, STATE.split(".")[1], META.split(".")[1]],
+def _tables_exist(conn: duckdb.DuckDBPyConnection, *relations: str) -> bool:
+    """Gives whether every `schema.table` given exists."""
+    pairs = [relation.split(".") for relation in relations]
+    found = conn.execute(
+        "select count(*) from information_schema.tables where "
+        + " or ".join("(table_schema = ? and table_name = ?)" for _ in pairs),
+        [part for pair in pairs for part in pair],
     ).fetchone()[0]
-    if exists != 2:
+    return found == len(pairs)
+
+
+def _previous(conn: duckdb.DuckDBPyConnection) -> tuple[datetime, str] | None:
+    if not _tables_exist(conn, STATE, META):
         return None
     row = conn.execute(f"select cutoff, version from {META}").fetchone()
     return (row[0], row[1]) if row else None
@@ -232,7 +239,6 @@ def refresh(conn: duckdb.DuckDBPyConnection, cutoff: datetime, features: Feature
                 f"create or replace table {STATE} as with events as ({EVENTS}) {_state_query(features, codings)}",
                 {"cutoff": cutoff},
             )
-            recomputed, windows_moved, dropped = 0, 0, 0
         else:
             recomputed, windows_moved, dropped = _carry_on(
                 conn, cutoff, previous[0], features, codings, edges
@@ -252,7 +258,8 @@ def refresh(conn: duckdb.DuckDBPyConnection, cutoff: datetime, features: Feature
     return Refresh(None, recomputed, windows_moved, total - recomputed, dropped)
 
 
-FIT_CURRENT = "select contact_id, attribute, attribute_value from intermediate.int_lead_fit_current"
+FIT_CURRENT_TABLE = "intermediate.int_lead_fit_current"
+FIT_CURRENT = f"select contact_id, attribute, attribute_value from {FIT_CURRENT_TABLE}"
 """Each contact's latest observation of each fit attribute, as dbt keeps it for the rule-based scores (same
 ties as the snapshot's: the greater record id, then value): 5M rows to read at SF10 instead of 14M to rank."""
 
@@ -261,15 +268,11 @@ def fit_is_current(conn: duckdb.DuckDBPyConnection, cutoff: datetime) -> bool:
     """Gives whether intermediate.int_lead_fit_current holds the fit as it stood at the cutoff: no observation
     is at or after the cutoff, and it was built from the observations there are (same newest observation;
     both are built by the same dbt run, and it is an upstream of the predicted scores)."""
-    exists = conn.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'intermediate' and table_name = 'int_lead_fit_current'"
-    ).fetchone()[0]
-    if not exists:
+    if not _tables_exist(conn, FIT_CURRENT_TABLE):
         return False
     observed, current = conn.execute(
         "select (select max(observed_at) from marts.lead_fit_observations), "
-        "(select max(observed_at) from intermediate.int_lead_fit_current)"
+        f"(select max(observed_at) from {FIT_CURRENT_TABLE})"
     ).fetchone()
     return observed is None or (observed == current and observed < cutoff)
 

@@ -89,7 +89,8 @@ def predicted_lead_scores(
         context.log.info(
             f"behaviour features as of {as_of}: "
             + (f"computed for every contact ({features.rebuilt})" if features.rebuilt else "carried on")
-            + f"; {features.recomputed} computed, {features.kept} kept, {features.dropped} dropped"
+            + f"; {features.recomputed} computed, {features.kept} kept ({features.windows_moved} with their"
+            f" windows moved), {features.dropped} dropped"
         )
     scored = (
         score(bundle, frame)

@@ -20,6 +20,15 @@ def _materialize(home):
     )
 
 
+def _scores(home) -> list[tuple]:
+    """Every contact's predicted score: status, refusal, probability, model version."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
+        return conn.execute(
+            "select p.score_status, c.refused_automated_decisions, p.probability, p.model_version "
+            "from marts.predicted_lead_scores p join marts.dim_contacts c using (contact_id)"
+        ).fetchall()
+
+
 def test_model_report_and_scores_with_no_score_for_who_refused_automated_decisions(
     consenting_home, monkeypatch
 ):
@@ -32,11 +41,8 @@ def test_model_report_and_scores_with_no_score_for_who_refused_automated_decisio
         "data:image/png;base64," in model["report"].value and "baseline (logistic)" in model["report"].value
     )
     assert model["n_features"].value >= 40
+    rows = _scores(consenting_home)
     with duckdb.connect(str(consenting_home / "warehouse.duckdb"), read_only=True) as conn:
-        rows = conn.execute(
-            "select p.score_status, c.refused_automated_decisions, p.probability, p.model_version "
-            "from marts.predicted_lead_scores p join marts.dim_contacts c using (contact_id)"
-        ).fetchall()
         contacts = conn.execute("select count(*) from marts.dim_contacts").fetchone()[0]
     assert len(rows) == contacts
     refused = [r for r in rows if r[1]]
@@ -57,12 +63,7 @@ def test_model_report_and_scores_with_no_score_for_who_refused_automated_decisio
     metadata = again.asset_materializations_for_node("marts__predicted_lead_scores")[0].metadata
     assert metadata["features_rebuilt"].value is None and metadata["features_computed"].value == 0
     assert metadata["features_kept"].value == first["features_computed"].value
-    with duckdb.connect(str(consenting_home / "warehouse.duckdb"), read_only=True) as conn:
-        rescored = conn.execute(
-            "select p.score_status, c.refused_automated_decisions, p.probability, p.model_version "
-            "from marts.predicted_lead_scores p join marts.dim_contacts c using (contact_id)"
-        ).fetchall()
-    assert sorted(rescored, key=repr) == sorted(rows, key=repr)
+    assert sorted(_scores(consenting_home), key=repr) == sorted(rows, key=repr)
 
 
 def test_too_little_data_is_refused_with_the_reason_and_leaves_scores_unmodelled(tmp_path, monkeypatch):
