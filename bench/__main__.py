@@ -2,7 +2,9 @@
 
 --scale SF1|SF10|SF<n>|<people>   how much data (SF1 = 100,000 people)
 --stages a,b,c                     run only these stages (floors and peers included by name)
---incremental 0.01                 after the full refresh, land that fraction of new data and run again
+--incremental 0.01                 after the full refresh, land the next day's data (that fraction of the people)
+                                   and run the selected pipeline stages again, in one Dagster run (daily_run)
+--incremental-by-stage             run them again stage by stage instead (a process and a Dagster run each)
 --reuse-warehouse                  keep the warehouse from the last session instead of a full refresh
 """
 
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--incremental", type=float, default=0.0, help="fraction of new data for an incremental run"
     )
+    parser.add_argument("--incremental-by-stage", action="store_true")
     parser.add_argument("--reuse-warehouse", action="store_true")
     args = parser.parse_args(argv)
 
@@ -119,10 +122,18 @@ def main(argv: list[str] | None = None) -> None:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
+    def runs(name: str, mode: str) -> bool:
+        if mode not in stages[name].modes:
+            return False
+        if mode == "incremental" and stages[name].kind == "pipeline":
+            # the daily run replaces the pipeline stages it combines, unless asked stage by stage
+            return (name == "daily_run") != args.incremental_by_stage
+        return True
+
     def run_all(ctx: BenchContext) -> list:
         results = []
-        for name in selected:
-            if ctx.mode not in stages[name].modes:
+        for name in [*selected, *(["daily_run"] if "daily_run" not in selected else [])]:
+            if not runs(name, ctx.mode):
                 continue
             print(f"[bench] {ctx.mode}: {name} ...", end=" ", flush=True)
             measured = measure(name, ctx, log)
@@ -132,7 +143,8 @@ def main(argv: list[str] | None = None) -> None:
             results.append(measured)
         return results
 
-    full = run_all(BenchContext(home=home, scratch=scratch, scale=label, people=people, mode="full"))
+    chosen = tuple(selected)
+    full = run_all(BenchContext(home=home, scratch=scratch, scale=label, people=people, stages=chosen))
     incremental = []
     if args.incremental > 0:
         tag = f"incremental-{args.incremental:g}"
@@ -140,7 +152,9 @@ def main(argv: list[str] | None = None) -> None:
         land(home, tag)
         session["incremental_records"] = new["total_records"]
         incremental = run_all(
-            BenchContext(home=home, scratch=scratch, scale=label, people=people, mode="incremental")
+            BenchContext(
+                home=home, scratch=scratch, scale=label, people=people, mode="incremental", stages=chosen
+            )
         )
 
     session["machine"]["load_after"] = _load()

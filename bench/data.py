@@ -15,6 +15,7 @@ import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from connectors.demo.generator import DemoConfig, generate
@@ -47,9 +48,19 @@ def batch_first_chunk(tag: str) -> int:
     return 0 if tag == "full" else 1000 * (1 + zlib.crc32(tag.encode()) % 999)
 
 
-def _generate_chunk(args: tuple[Path, int, int, int]) -> dict:
-    folder, chunk, people, seed = args
-    summary = generate(replace(DemoConfig(), people=people, seed=seed), folder)
+def batch_window(tag: str) -> tuple[int, datetime]:
+    """(days, end) of a batch's activity: the full batch spans the generator's default 120 days; an incremental
+    batch is the day after it, so a daily run sees what a real one does: the newest data time moves a day on,
+    scores decay, windows of the traits and features move (a batch inside the old range moves nothing)."""
+    default = DemoConfig()
+    if tag == "full":
+        return default.days, default.end
+    return 1, default.end + timedelta(days=1)
+
+
+def _generate_chunk(args: tuple[Path, int, int, int, int, datetime]) -> dict:
+    folder, chunk, people, seed, days, end = args
+    summary = generate(replace(DemoConfig(), people=people, seed=seed, days=days, end=end), folder)
     return {"chunk": chunk, "records": summary["records"], "people": summary["people"]}
 
 
@@ -59,8 +70,14 @@ def ensure_batch(home: Path, people: int, seed: int = 7, workers: int = 2, tag: 
     the 1% of new data of an incremental run collide neither with the full batch's nor with another batch's."""
     folder = home / "bench_data" / tag
     marker = folder / "summary.json"
+    days, end = batch_window(tag)
+    window = {"days": days, "end": end.isoformat()}
     if marker.exists():
-        return json.loads(marker.read_text())
+        summary = json.loads(marker.read_text())
+        # batches generated before the window was recorded used the generator's defaults
+        default = {"days": DemoConfig().days, "end": DemoConfig().end.isoformat()}
+        if {k: summary.get(k, default[k]) for k in window} == window:
+            return summary
     shutil.rmtree(folder, ignore_errors=True)
     chunks = max(1, -(-people // CHUNK_PEOPLE))
     first_chunk = batch_first_chunk(tag)
@@ -70,13 +87,15 @@ def ensure_batch(home: Path, people: int, seed: int = 7, workers: int = 2, tag: 
             first_chunk + i,
             people // chunks + (1 if i < people % chunks else 0),
             seed * 1000 + first_chunk + i,
+            days,
+            end,
         )
         for i in range(chunks)
     ]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(_generate_chunk, jobs))
     records: Counter = Counter()
-    for (chunk_folder, chunk, _, _), result in zip(jobs, results, strict=True):
+    for (chunk_folder, chunk, *_), result in zip(jobs, results, strict=True):
         records.update(result["records"])
         for path in (chunk_folder / "landing").rglob("*"):
             if path.is_file():
@@ -89,6 +108,7 @@ def ensure_batch(home: Path, people: int, seed: int = 7, workers: int = 2, tag: 
         "chunks": chunks,
         "records": dict(records),
         "total_records": sum(records.values()),
+        **window,
     }
     marker.write_text(json.dumps(summary, indent=2))
     return summary

@@ -34,6 +34,7 @@ class BenchContext:
     scale: str
     people: int
     mode: str = "full"  # "full" refresh, or "incremental" after new data landed
+    stages: tuple[str, ...] = ()  # the session's selected stages (the daily run combines the pipeline ones)
 
     @property
     def warehouse(self) -> Path:

@@ -147,6 +147,17 @@ def render_markdown(
             "",
             f"- incremental run: {inc['seconds']:.1f} s; / full refresh: {_check(summary['incremental_vs_full'], TARGETS['incremental_vs_full'])}",
         ]
+        daily = _by_name(incremental).get("daily_run")
+        if daily and daily.metrics.get("seconds_by_stage"):
+            steps = daily.metrics["seconds_by_stage"]
+            groups = daily.metrics.get("dbt_seconds_by_group", {})
+            lines += [
+                f"- daily run ({', '.join(daily.metrics.get('stages', []))} in one Dagster run): its steps' seconds"
+                " by stage (the dbt build serves several) "
+                + ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in steps.items()),
+                "- its dbt models by group, dbt's seconds: "
+                + ", ".join(f"{group} {seconds:.1f}" for group, seconds in groups.items()),
+            ]
     lines += [
         "",
         "Seconds are the stage's own work (after imports); process s adds the fresh process's start-up.",

@@ -22,7 +22,9 @@ def stage_result(output: StageOutput, elapsed: float) -> dict:
 def main(argv: list[str]) -> None:
     name, context_path, result_path = argv
     raw = json.loads(Path(context_path).read_text())
-    ctx = BenchContext(**{**raw, "home": Path(raw["home"]), "scratch": Path(raw["scratch"])})
+    ctx = BenchContext(
+        **{**raw, "home": Path(raw["home"]), "scratch": Path(raw["scratch"]), "stages": tuple(raw["stages"])}
+    )
     os.environ["YUCHI_HOME"] = str(ctx.home)
     os.environ.pop("YUCHI_WAREHOUSE", None)
     stage = discover()[name]

@@ -3,11 +3,23 @@ and the stage timing the worker records."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
+
 import pytest
 
-from bench.data import CHUNK_PEOPLE, SCALES, batch_first_chunk, chunk_file_name, parse_scale
+from bench.data import (
+    CHUNK_PEOPLE,
+    SCALES,
+    batch_first_chunk,
+    batch_window,
+    chunk_file_name,
+    ensure_batch,
+    parse_scale,
+)
 from bench.floors import scan_floor_landing
 from bench.measure import Measurement
+from bench.pipeline import seconds_by_stage, step_seconds
 from bench.registry import BenchContext, Stage, StageOutput
 from bench.report import STITCHING_MODEL, render_markdown, summarize
 from bench.worker import stage_result
@@ -50,6 +62,27 @@ def test_batches_number_their_chunks_apart_so_landing_file_names_never_collide()
     assert len(set(firsts.values())) == len(firsts)
     assert all(first >= full_chunks for first in firsts.values())
     assert all(first % 1000 == 0 for first in firsts.values())  # a block of 1,000 chunks each
+
+
+def test_an_incremental_batch_is_the_day_after_the_full_one_and_a_stale_cache_is_generated_again(tmp_path):
+    full_days, full_end = batch_window("full")
+    days, end = batch_window("incremental-0.01")
+    assert (full_days, days, end - full_end) == (120, 1, timedelta(days=1))
+    folder = tmp_path / "bench_data" / "incremental-0.01"
+    folder.mkdir(parents=True)
+    # a batch cached before batches recorded their window: the generator's 120 days, not the next day
+    (folder / "summary.json").write_text(json.dumps({"people": 40, "total_records": 1}))
+
+    summary = ensure_batch(tmp_path, 40, tag="incremental-0.01", workers=1)
+
+    assert (summary["days"], summary["end"]) == (1, end.isoformat())
+    times = [
+        datetime.fromisoformat(json.loads(line)["occurred_at"])
+        for path in (folder / "landing" / "sms").glob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert len(times) > 10 and all(full_end <= t < end for t in times)
+    assert ensure_batch(tmp_path, 40, tag="incremental-0.01", workers=1) == summary  # cached now
 
 
 def test_report_sums_target_stages_and_divides_by_floors_and_peers_measured_in_the_same_run():
@@ -123,3 +156,41 @@ def test_worker_keeps_the_stage_own_timing_when_it_took_one():
     timed = stage_result(StageOutput(rows=3, seconds=4.0, metrics={"reads_seconds": [9.0, 4.0]}), 12.5)
     assert timed["seconds"] == 4.0
     assert timed["rows"] == 3 and timed["metrics"] == {"reads_seconds": [9.0, 4.0]}
+
+
+def test_a_daily_run_is_broken_down_by_the_stages_its_steps_served():
+    import dagster as dg
+
+    @dg.asset
+    def landed():
+        return 1
+
+    @dg.asset_check(asset=landed)
+    def landed_is_whole():
+        return dg.AssetCheckResult(passed=True)
+
+    @dg.multi_asset(specs=[dg.AssetSpec("staged", deps=[landed]), dg.AssetSpec("resolved", deps=["staged"])])
+    def models():
+        yield dg.MaterializeResult(asset_key="staged")
+        yield dg.MaterializeResult(asset_key="resolved")
+
+    defs = dg.Definitions(assets=[landed, models], asset_checks=[landed_is_whole])
+    selections = {
+        "ingest": dg.AssetSelection.assets(landed).without_checks(),
+        "raw_checks": dg.AssetSelection.checks_for_assets(landed),
+        "staging": dg.AssetSelection.assets("staged"),
+        "identity": dg.AssetSelection.assets("resolved"),
+    }
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([landed, models, landed_is_whole], instance=instance)
+
+    steps = step_seconds(instance.all_logs(result.run_id), selections, defs.resolve_asset_graph())
+
+    assert {key: owner for key, (owner, _) in steps.items()} == {
+        "landed": "ingest",
+        "landed_landed_is_whole": "raw_checks",
+        "models": "staging+identity",
+    }
+    assert all(seconds >= 0 for _, seconds in steps.values())
+    totals = seconds_by_stage({"a": ("ingest", 1.25), "b": ("ingest", 0.5), "c": ("staging+identity", 2.0)})
+    assert totals == {"ingest": 1.75, "staging+identity": 2.0}
