@@ -65,16 +65,14 @@ def _value(entry: Any) -> Any:
     return getattr(entry, "value", entry)
 
 
-def _assets(predicate) -> dg.AssetSelection:
-    from orchestration.definitions import defs
-
-    return dg.AssetSelection.assets(*[s.key for s in defs.resolve_all_asset_specs() if predicate(s)])
-
-
 def _specs(predicate) -> list[dg.AssetKey]:
     from orchestration.definitions import defs
 
     return [s.key for s in defs.resolve_all_asset_specs() if predicate(s)]
+
+
+def _assets(predicate) -> dg.AssetSelection:
+    return dg.AssetSelection.assets(*_specs(predicate))
 
 
 PROPENSITY_MODEL = dg.AssetKey(["ml", "lead_propensity_model"])
@@ -86,7 +84,7 @@ def _is_segment(spec) -> bool:
 
 # what each pipeline stage materializes, in flow order (the daily run takes the union of the selected ones)
 SELECTIONS: dict[str, Callable[[], dg.AssetSelection]] = {
-    "ingest": lambda: dg.AssetSelection.assets(*_specs(lambda s: s.key.path[0] == "raw")).without_checks(),
+    "ingest": lambda: _assets(lambda s: s.key.path[0] == "raw").without_checks(),
     "raw_checks": lambda: dg.AssetSelection.checks_for_assets(*_specs(lambda s: s.key.path[0] == "raw")),
     "dbt_staging": lambda: _assets(lambda s: s.group_name == "ingest" and s.key.path[0] != "raw"),
     "identity": lambda: _assets(lambda s: s.group_name == "identity"),

@@ -85,6 +85,9 @@
     {%- set aggregate = trait.aggregate -%}
     {%- if aggregate == 'count' -%}
         sum(case when {{ condition }} then 1 else 0 end)
+    {%- elif aggregate == 'count_distinct' and trait.get('window_days') and trait.window_days <= 62
+        and (trait.column | trim) == (dbt.date_trunc('day', 'occurred_at') | trim) -%}
+        {{ count_days_in_window(condition, as_of) }}
     {%- elif aggregate == 'count_distinct' -%}
         count(distinct case when {{ condition }} then {{ trait.column }} end)
     {%- elif aggregate in ('sum', 'max', 'min') -%}
@@ -92,6 +95,25 @@
     {%- else -%}
         {{ exceptions.raise_compiler_error("contact trait " ~ trait.name ~ ": unknown aggregate '" ~ aggregate ~ "' (count, count_distinct, sum, max, min)") }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- How many distinct days (date_trunc('day', occurred_at)) have an event meeting `condition`, which keeps the
+    events of a window of at most 62 days before `as_of` (the newest event: none is later). Portable: a count of
+    distinct days. On DuckDB a bit per day back from `as_of` (calendar days, as date_trunc counts them) OR-ed
+    together and counted: no distinct aggregate, which DuckDB plans as a separate grouping of every (contact,
+    day) (contact_traits at SF10: 5.5 s instead of 8-10 s, the same rows). -#}
+{% macro count_days_in_window(condition, as_of) -%}
+    {{ return(adapter.dispatch('count_days_in_window', 'yuchi')(condition, as_of)) }}
+{%- endmacro %}
+
+{% macro default__count_days_in_window(condition, as_of) -%}
+    count(distinct case when {{ condition }} then {{ dbt.date_trunc('day', 'occurred_at') }} end)
+{%- endmacro %}
+
+{% macro duckdb__count_days_in_window(condition, as_of) -%}
+    bit_count(bit_or(
+        case when {{ condition }} then cast(1 as bigint) << cast(date_diff('day', occurred_at, {{ as_of }}) as integer) end
+    ))
 {%- endmacro %}
 
 {#- The column type of a trait. -#}
