@@ -47,8 +47,9 @@ screened as (
 ),
 
 {% if is_incremental() %}
-previous_state as (
+previous_state as {{ cte_inlined() }} (
 
+    -- read where used (SF10: 0.8 s for the model instead of 1.0)
     select * from {{ this }}
     {%- if target.type == 'spark' %}
     -- on Spark every run is appended: the latest generation is the state

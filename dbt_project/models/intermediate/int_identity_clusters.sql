@@ -21,8 +21,10 @@ parts as {{ cte_inlined() if not is_incremental() }} (
 
 ),
 
-record_parts as (
+record_parts as {{ cte_inlined() if is_incremental() }} (
 
+    -- a daily run reads it where used (the parts in scope, the homeless identifiers' records) instead of copying
+    -- its 15M rows (SF10: 2.3 s instead of 3.1-4.3)
     select * from {{ ref('int_identity_record_parts') }}
 
 ),

@@ -60,13 +60,14 @@ final as (
 
 )
 {% else %}
-previous_components as (
+-- read where used, each use a few rows (SF10: 2.1 s for the model instead of 2.4-3.4)
+previous_components as {{ cte_inlined() }} (
 
     select * from {{ previous_components }}
 
 ),
 
-previous_assignments as (
+previous_assignments as {{ cte_inlined() }} (
 
     select * from {{ previous_assignments }}
 

@@ -26,14 +26,16 @@
 
 with
 
-assignments as (
+-- a daily run reads these where they are used: each use filters them to a few rows, which costs less than one
+-- copy of the whole table (0.5 s instead of 2.0-2.5 at SF10); the first build lets the engine choose
+assignments as {{ cte_inlined() if is_incremental() }} (
 
     select * from {{ ref('int_identity_assignments') }}
     where generation = (select max(generation) from {{ ref('int_identity_assignments') }})
 
 ),
 
-clusters as (
+clusters as {{ cte_inlined() if is_incremental() }} (
 
     select * from {{ ref('int_identity_clusters') }}
 
@@ -45,7 +47,7 @@ screened as (
 
 ),
 
-edges as (
+edges as {{ cte_inlined() if is_incremental() }} (
 
     select * from {{ ref('int_identity_edges') }}
 
