@@ -48,6 +48,12 @@ def batch_first_chunk(tag: str) -> int:
     return 0 if tag == "full" else 1000 * (1 + zlib.crc32(tag.encode()) % 999)
 
 
+def _window(tag: str) -> dict:
+    """A batch's window as its summary records it."""
+    days, end = batch_window(tag)
+    return {"days": days, "end": end.isoformat()}
+
+
 def batch_window(tag: str) -> tuple[int, datetime]:
     """(days, end) of a batch's activity: the full batch spans the generator's default 120 days; an incremental
     batch is the day after it, so a daily run sees what a real one does: the newest data time moves a day on,
@@ -71,12 +77,11 @@ def ensure_batch(home: Path, people: int, seed: int = 7, workers: int = 2, tag: 
     folder = home / "bench_data" / tag
     marker = folder / "summary.json"
     days, end = batch_window(tag)
-    window = {"days": days, "end": end.isoformat()}
+    window = _window(tag)
     if marker.exists():
         summary = json.loads(marker.read_text())
-        # batches generated before the window was recorded used the generator's defaults
-        default = {"days": DemoConfig().days, "end": DemoConfig().end.isoformat()}
-        if {k: summary.get(k, default[k]) for k in window} == window:
+        # batches generated before the window was recorded used the generator's defaults: the full batch's
+        if {k: summary.get(k, v) for k, v in _window("full").items()} == window:
             return summary
     shutil.rmtree(folder, ignore_errors=True)
     chunks = max(1, -(-people // CHUNK_PEOPLE))

@@ -9,7 +9,9 @@ runs the stages one by one instead.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from functools import reduce
 from typing import Any
 
 import dagster as dg
@@ -166,9 +168,7 @@ def daily_run(ctx: BenchContext) -> StageOutput:
     if not names:
         return StageOutput(skipped="no pipeline stage selected")
     selections = {name: SELECTIONS[name]() for name in names}
-    combined = selections[names[0]]
-    for name in names[1:]:
-        combined = combined | selections[name]
+    combined = reduce(operator.or_, selections.values())
     instance = dg.DagsterInstance.ephemeral()
     result = materialize(combined, instance)
     output = summarize(result)
